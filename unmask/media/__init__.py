@@ -1,0 +1,27 @@
+"""Media: decoding images and videos into upright RGB frames, with limits and frame sampling.
+
+Knows nothing of faces. ``probe`` describes a file, ``read_frames`` streams the frames a :class:`Sampling`
+keeps, ``read_image`` decodes a still. Bad input raises a :class:`~unmask.errors.MediaError` with a one-line
+message.
+"""
+
+from unmask.media.reader import FrameSelector, probe, read_frames, read_image
+from unmask.media.sniff import IMAGE_EXTENSIONS, MEDIA_EXTENSIONS, VIDEO_EXTENSIONS, sniff
+from unmask.media.types import Frame, Limits, MediaInfo, Sampling
+from unmask.media.writer import write_video
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "MEDIA_EXTENSIONS",
+    "VIDEO_EXTENSIONS",
+    "Frame",
+    "FrameSelector",
+    "Limits",
+    "MediaInfo",
+    "Sampling",
+    "probe",
+    "read_frames",
+    "read_image",
+    "sniff",
+    "write_video",
+]
