@@ -1,0 +1,122 @@
+import itertools
+
+import cv2
+import numpy as np
+import pytest
+
+from mediagen import ASTRONAUT_FACE
+from unmask.faces import FaceAnalyzer
+from unmask.faces.analyzer import tile_origins
+from unmask.faces.geometry import box_iou
+from unmask.media import read_image
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return FaceAnalyzer()
+
+
+def test_one_face_with_everything(analyzer, astronaut):
+    faces = analyzer(astronaut)
+    assert len(faces) == 1
+    face = faces[0]
+    assert face.box.shape == (4,) and face.keypoints.shape == (6, 2) and face.landmarks.shape == (468, 3)
+    assert face.presence > 0.9 and face.track_id is None
+    assert 80 < face.size < 140
+    summary = face.to_dict()
+    assert set(summary) == {"box", "score", "presence", "track"}
+
+
+def test_exif_rotated_photo_gives_the_same_face(analyzer, media):
+    upright = analyzer(read_image(media / "astronaut.jpg"))
+    rotated = analyzer(read_image(media / "astronaut_exif6.jpg"))
+    assert len(upright) == len(rotated) == 1
+    assert np.abs(upright[0].box - rotated[0].box).max() < 3
+    assert np.abs(upright[0].landmarks[:, :2] - rotated[0].landmarks[:, :2]).mean() < 2
+
+
+def test_tight_crop_still_yields_its_face(analyzer, astronaut):
+    x0, y0, x1, y1 = ASTRONAUT_FACE
+    tight = np.ascontiguousarray(astronaut[y0 - 5 : y1 + 5, x0 - 5 : x1 + 5])
+    assert analyzer.detector(tight) == []  # too little context for the detector alone
+    faces = analyzer(tight)
+    assert len(faces) == 1
+    moved = np.array([x0 - 5, y0 - 5, x0 - 5, y0 - 5], dtype=np.float32)
+    full = analyzer(astronaut)[0]
+    assert np.abs(faces[0].landmarks[:, :2] + moved[:2] - full.landmarks[:, :2]).mean() < 4
+
+
+def test_min_face_size(astronaut):
+    assert len(FaceAnalyzer(min_face_size=200)(astronaut)) == 0
+    assert len(FaceAnalyzer(min_face_size=50)(astronaut)) == 1
+    with pytest.raises(ValueError, match="min_face_size"):
+        FaceAnalyzer(min_face_size=-1)
+
+
+def test_several_faces_largest_first(astronaut):
+    canvas = np.full((600, 1000, 3), 128, dtype=np.uint8)
+    canvas[50:562, 0:512] = astronaut
+    canvas[100:356, 650:906] = astronaut[::2, ::2]  # a face of about 50 px: 1/20 of the frame
+    faces = FaceAnalyzer(min_face_size=40)(canvas)
+    assert len(faces) == 2
+    assert faces[0].size > 1.6 * faces[1].size
+    assert box_iou(faces[0].box, np.array([[182, 135, 268, 230]], dtype=np.float32))[0] > 0.4
+    assert box_iou(faces[1].box, np.array([[741, 142, 784, 190]], dtype=np.float32))[0] > 0.4
+
+
+@pytest.mark.parametrize("width", [640, 1280, 1920])
+def test_small_faces_are_found_anywhere_by_tiles(astronaut, width):
+    # A 42-pixel face in each corner and the centre of a wide frame: 1/15 to 1/46 of its longer side.
+    small = cv2.resize(astronaut, None, fx=0.4, fy=0.4, interpolation=cv2.INTER_AREA)
+    height = width * 9 // 16 if width > 640 else 480
+    with_tiles, without = FaceAnalyzer(min_face_size=32), FaceAnalyzer(min_face_size=32, tiles=False)
+    places = [(0, 0), (height - 205, width - 205), (height // 2 - 102, width // 2 - 102)]
+    found, found_without = 0, 0
+    for top, left in places:
+        canvas = np.full((height, width, 3), 128, dtype=np.uint8)
+        canvas[top : top + 205, left : left + 205] = small
+        found += len(with_tiles(canvas)) == 1
+        found_without += len(without(canvas)) == 1
+    assert found == len(places)
+    if width >= 1280:  # 1/30 of the frame and less: beyond the whole-frame detector
+        assert found_without < len(places)
+
+
+def test_detectable_fraction_holds_without_tiles(astronaut):
+    # Faces of a tenth of the frame's longer side are found with the whole frame alone, wherever they are.
+    analyzer = FaceAnalyzer(tiles=False)
+    face = analyzer(astronaut)[0].size
+    scale = 96 / face  # a 96-pixel face in a 960-pixel frame
+    small = cv2.resize(astronaut, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    side = small.shape[0]
+    for top, left in [(0, 0), (960 - side, 960 - side), (400, 100)]:
+        canvas = np.full((960, 960, 3), 128, dtype=np.uint8)
+        canvas[top : top + side, left : left + side] = small
+        assert len(analyzer(canvas)) == 1
+
+
+def test_tile_origins_cover_with_overlap():
+    assert tile_origins(500, 640, 100) == [0]
+    origins = tile_origins(1920, 640, 231)
+    assert origins[0] == 0 and origins[-1] == 1280
+    assert all(b - a <= 640 - 231 for a, b in itertools.pairwise(origins))
+
+
+def test_faces_the_mesh_rejects_are_dropped(astronaut):
+    analyzer = FaceAnalyzer()
+    real_mesh = analyzer.mesh
+    analyzer.mesh = lambda image, found: (real_mesh(image, found)[0], 0.1)
+    assert analyzer(astronaut) == []
+    analyzer.min_presence = 0.05
+    assert len(analyzer(astronaut)) == 1
+
+
+def test_input_forms(analyzer, astronaut):
+    gray = astronaut.mean(axis=2).astype(np.uint8)
+    assert len(analyzer(gray)) == 1
+    rgba = np.dstack([astronaut, np.full(astronaut.shape[:2], 255, dtype=np.uint8)])
+    assert len(analyzer(rgba)) == 1
+    with pytest.raises(ValueError, match="uint8"):
+        analyzer(astronaut.astype(np.float32))
+    with pytest.raises(ValueError, match="shape"):
+        analyzer(np.zeros((10, 10, 2), dtype=np.uint8))
