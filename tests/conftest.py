@@ -19,6 +19,7 @@ from unmask.media import write_video
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
 def shared_data_path() -> Path:
     return Path(os.environ.get("UNMASK_DATA", ROOT.parent / "shared" / "data"))
 

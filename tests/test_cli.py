@@ -1,0 +1,97 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from unmask import __version__
+from unmask.cli import main
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"unmask {__version__}"
+
+
+def test_probe_prints_one_line_per_file(capsys, media):
+    code, out, err = run(capsys, "probe", media / "astronaut_exif6.jpg", media / "single_face.mp4")
+    assert code == 0 and err == ""
+    still, video = out.strip().splitlines()
+    assert still.endswith("image  512x512  jpeg  rotated 90°")
+    assert "video  640x480  h264  1.60 s  25.00 fps  40 frames" in video
+
+
+def test_probe_json(capsys, media):
+    code, out, _ = run(capsys, "probe", "--json", media / "rotated.mp4")
+    info = json.loads(out)
+    assert code == 0 and (info["kind"], info["width"], info["height"], info["rotation"]) == ("video", 640, 480, 90)
+
+
+def test_probe_bad_and_good(capsys, media):
+    code, out, err = run(capsys, "probe", media / "text.jpg", media / "astronaut.jpg")
+    assert code == 1 and len(out.splitlines()) == 1
+    assert err.strip() == f"unmask: {media / 'text.jpg'}: a text file, not an image or video"
+
+
+def test_faces_reports_and_skips_bad_files(capsys, media, tmp_path):
+    code, out, err = run(capsys, "faces", media / "astronaut.jpg", media / "empty.jpg", "-o", tmp_path, "-q")
+    assert code == 1
+    assert out.splitlines() == [
+        "2 files: 1 with faces (50.0%), 1 crops, 1 errors",
+        f"index: {tmp_path / 'index.jsonl'}",
+    ]
+    assert err.strip() == f"unmask: skipped {media / 'empty.jpg'}: empty file (0 bytes)"
+
+
+def test_faces_sampling_options(capsys, media, tmp_path):
+    code, out, _ = run(
+        capsys, "faces", media / "single_face.mp4", "-o", tmp_path, "-q", "--frames", "3", "--size", "96"
+    )
+    assert code == 0 and out.startswith("1 files: 1 with faces (100.0%), 3 crops")
+    record = json.loads((tmp_path / "index.jsonl").read_text())
+    assert [c["frame"] for c in record["crops"]] == [0, 20, 39]
+    assert json.loads((tmp_path / "run.json").read_text())["contract"]["size"] == 96
+
+
+def test_faces_usage_errors(capsys, media, tmp_path):
+    code, _, err = run(capsys, "faces", media / "single_face.mp4", "-o", tmp_path, "--frames", "3", "--fps", "2")
+    assert code == 2 and "cannot be combined" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["faces", str(media / "astronaut.jpg"), "-o", str(tmp_path), "--every", "0"])
+    assert exit_info.value.code == 2
+    assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_faces_nothing_to_do(capsys, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.txt").write_text("no media here")
+    code, _, err = run(capsys, "faces", tmp_path / "in", "-o", tmp_path / "out", "-q")
+    assert code == 2 and "no media files found" in err
+
+
+def test_bad_inputs_never_show_a_traceback(media, tmp_path):
+    """The four bad inputs of the issue, through the real command: one clear line each, a non-zero exit."""
+    bad = ["truncated.mp4", "empty.jpg", "text.jpg", "huge.png"]
+    result = subprocess.run(
+        [sys.executable, "-m", "unmask", "faces", *[str(media / name) for name in bad], "-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("unmask: skipped")]
+    assert len(skipped) == 4
+    for name, reason in zip(
+        bad, ["damaged or truncated", "empty file", "a text file", "refused before decoding"], strict=True
+    ):
+        assert any(name in line and reason in line for line in skipped), (name, skipped)
+    assert result.stdout.startswith("4 files: 0 with faces (0.0%), 0 crops, 4 errors")

@@ -1,0 +1,7 @@
+"""``python -m unmask`` runs the command line."""
+
+import sys
+
+from unmask.cli import main
+
+sys.exit(main())
