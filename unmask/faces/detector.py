@@ -82,11 +82,15 @@ class FaceDetector:
         self._anchors = _anchors()
 
     def letterbox(self, image: np.ndarray) -> tuple[np.ndarray, float, int, int]:
-        """Scale ``image`` to fit 192x192 keeping its aspect, pad the rest black; return it and how."""
+        """Scale ``image`` to fit 192x192 keeping its aspect, pad the rest black; return it and how.
+
+        Bilinear, as MediaPipe samples (and several times faster than area averaging on a 640x480 frame);
+        beyond a four-fold shrink, area averaging, so that the shrink does not alias.
+        """
         height, width = image.shape[:2]
         scale = INPUT_SIZE / max(height, width)
         new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        interpolation = cv2.INTER_AREA if scale < 0.25 else cv2.INTER_LINEAR
         resized = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
         left, top = (INPUT_SIZE - new_w) // 2, (INPUT_SIZE - new_h) // 2
         canvas = np.zeros((INPUT_SIZE, INPUT_SIZE, 3), dtype=np.uint8)
