@@ -20,7 +20,7 @@ demo: $(BIN)/.installed
 	$(BIN)/python samples/make_samples.py samples
 	$(BIN)/unmask probe samples/astronaut.jpg samples/astronaut_pan.mp4
 	$(BIN)/unmask faces samples/astronaut.jpg samples/astronaut_pan.mp4 -o $(DEMO_OUT)
-	@echo "crops and landmarks in $(DEMO_OUT)/crops, one line per input in $(DEMO_OUT)/index.jsonl"
+	@echo "crops and landmarks in $(DEMO_OUT)/crops, one line per input in $(DEMO_OUT)/index.jsonl, a look at them in $(DEMO_OUT)/contact_sheet.jpg"
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .

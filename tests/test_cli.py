@@ -47,6 +47,7 @@ def test_faces_reports_and_skips_bad_files(capsys, media, tmp_path):
     assert out.splitlines() == [
         "2 files: 1 with faces (50.0%), 1 crops, 1 errors",
         f"index: {tmp_path / 'index.jsonl'}",
+        f"contact sheet: {tmp_path / 'contact_sheet.jpg'}",
     ]
     assert err.strip() == f"unmask: skipped {media / 'empty.jpg'}: empty file (0 bytes)"
 

@@ -128,6 +128,7 @@ def _run_faces(args: argparse.Namespace) -> int:
     # Imported here so that `unmask probe` and `--help` do not load the face models' runtime.
     from unmask.faces import ALIGNMENT, FaceAnalyzer
     from unmask.faces.extract import INDEX_FILE, extract_faces
+    from unmask.report import contact_sheet
 
     try:
         sampling = Sampling(every_nth=args.every, count=args.frames, max_fps=args.fps)
@@ -154,6 +155,8 @@ def _run_faces(args: argparse.Namespace) -> int:
         f"{len(summary.errors)} errors{ignored}"
     )
     print(f"index: {os.path.join(args.output, INDEX_FILE)}")
+    if summary.crops:
+        print(f"contact sheet: {contact_sheet(args.output)}")
     if summary.files == 0:
         print("unmask faces: error: no media files found in the inputs", file=sys.stderr)
         return EXIT_USAGE

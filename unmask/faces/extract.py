@@ -257,7 +257,7 @@ def extract_faces(
                 summary.errors.append(record["error"])
                 if on_error is not None:
                     on_error(record["error"])
-            bar.set_postfix(faces=summary.crops, errors=len(summary.errors), refresh=False)
+            bar.set_postfix(crops=summary.crops, errors=len(summary.errors), refresh=False)
     run = {
         "unmask_version": __version__,
         "contract": contract.to_dict(),
