@@ -122,3 +122,17 @@ def test_bad_arguments(tmp_path, media, analyzer):
     (tmp_path / "file").write_text("x")
     with pytest.raises(UnmaskError, match="not a folder"):
         extract_faces([media / "astronaut.jpg"], tmp_path / "file", analyzer=analyzer)
+
+
+def test_fifty_faces_in_one_photo(tmp_path, astronaut):
+    head = cv2.resize(astronaut[40:220, 150:300], (100, 120), interpolation=cv2.INTER_AREA)
+    crowd = np.full((5 * 130, 10 * 110, 3), 90, dtype=np.uint8)
+    for row in range(5):
+        for column in range(10):
+            crowd[row * 130 + 5 : row * 130 + 125, column * 110 + 5 : column * 110 + 105] = head
+    cv2.imwrite(str(tmp_path / "crowd.png"), cv2.cvtColor(crowd, cv2.COLOR_RGB2BGR))
+    summary = extract_faces([tmp_path / "crowd.png"], tmp_path / "out", analyzer=FaceAnalyzer(), progress=False)
+    record = read_index(tmp_path / "out")[0]
+    assert record["error"] is None
+    assert record["faces"] >= 48  # 50 drawn, of about 80 pixels (1/14 of the frame): tiles find them
+    assert len(record["crops"]) == summary.crops == 20 and record["dropped_faces"] == record["faces"] - 20

@@ -139,3 +139,23 @@ def test_write_video_round_trip(tmp_path):
     assert (info.width, info.height, info.frame_count) == (62, 100, 5)
     means = [f.image.mean() for f in read_frames(path)]
     assert means == pytest.approx([0, 10, 20, 30, 40], abs=2)
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "container_format", "codec_name"),
+    [
+        ("clip.webm", "libvpx-vp9", "matroska", "vp9"),
+        ("clip.mov", "libx264", "mov", "h264"),
+        ("clip.avi", "mpeg4", "avi", "mpeg4"),
+        ("clip.mkv", "libx264", "matroska", "h264"),
+    ],
+)
+def test_containers(tmp_path, astronaut, name, codec, container_format, codec_name):
+    path = tmp_path / name
+    write_video(path, pan(astronaut, 12, size=(320, 240)), fps=12, codec=codec)
+    info = probe(path)
+    assert (info.kind, info.format, info.codec) == ("video", container_format, codec_name)
+    assert (info.width, info.height) == (320, 240)
+    frames = list(read_frames(path))
+    assert len(frames) == 12
+    assert np.abs(frames[0].image.astype(int) - pan(astronaut, 12, size=(320, 240))[0]).mean() < 12
