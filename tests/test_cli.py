@@ -96,3 +96,21 @@ def test_bad_inputs_never_show_a_traceback(media, tmp_path):
     ):
         assert any(name in line and reason in line for line in skipped), (name, skipped)
     assert result.stdout.startswith("4 files: 0 with faces (0.0%), 0 crops, 4 errors")
+
+
+def test_cli_defaults_are_the_library_defaults():
+    from unmask.cli import build_parser
+    from unmask.faces import ALIGNMENT
+    from unmask.faces.analyzer import MIN_FACE_SIZE
+    from unmask.faces.extract import MAX_FACES
+    from unmask.media import Limits
+
+    args = build_parser().parse_args(["faces", "x", "-o", "y"])
+    assert (args.min_face, args.max_faces, args.size) == (MIN_FACE_SIZE, MAX_FACES, ALIGNMENT.size)
+    assert (args.max_megapixels * 1e6, args.max_duration) == (Limits().max_pixels, Limits().max_duration_s)
+
+
+def test_negative_min_face_is_a_usage_error(capsys, media, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["faces", str(media / "astronaut.jpg"), "-o", str(tmp_path), "--min-face", "-3"])
+    assert exit_info.value.code == 2 and "must not be negative" in capsys.readouterr().err

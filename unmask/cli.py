@@ -7,6 +7,7 @@ Exit status: 0 when every input was processed, 1 when some input could not be re
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -16,7 +17,11 @@ from tqdm import tqdm
 
 from unmask import __version__
 from unmask.errors import UnmaskError
+from unmask.faces import ALIGNMENT, FaceAnalyzer
+from unmask.faces.analyzer import MIN_FACE_SIZE, TILE_BELOW_FRACTION
+from unmask.faces.extract import INDEX_FILE, MAX_FACES, extract_faces
 from unmask.media import Limits, MediaInfo, Sampling, probe
+from unmask.report import contact_sheet
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -31,31 +36,43 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
+def _number(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _positive_float(text: str) -> float:
+    value = _number(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = _number(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
 def _add_media_options(parser: argparse.ArgumentParser) -> None:
+    defaults = Limits()
     group = parser.add_argument_group("limits")
     group.add_argument(
         "--max-megapixels",
         type=_positive_float,
-        default=100.0,
+        default=defaults.max_pixels / 1e6,
         metavar="MP",
-        help="refuse images or video frames larger than this, before decoding (default 100)",
+        help="refuse images or video frames larger than this, before decoding (default %(default)g)",
     )
     group.add_argument(
         "--max-duration",
         type=_positive_float,
-        default=3 * 3600.0,
+        default=defaults.max_duration_s,
         metavar="S",
-        help="refuse videos longer than this many seconds (default 10800)",
+        help="refuse videos longer than this many seconds (default %(default)g)",
     )
 
 
@@ -85,32 +102,33 @@ def build_parser() -> argparse.ArgumentParser:
     spacing.add_argument("--frames", type=_positive_int, metavar="N", help="keep N frames evenly spaced")
     sampling.add_argument("--fps", type=_positive_float, metavar="F", help="keep at most F frames per second")
     found = faces.add_argument_group("faces")
+    tile_below = f"1/{round(1 / TILE_BELOW_FRACTION)}"
     found.add_argument(
         "--min-face",
-        type=float,
-        default=40.0,
+        type=_non_negative_float,
+        default=MIN_FACE_SIZE,
         metavar="PX",
-        help="ignore faces smaller than this many pixels (default 40); where that is under 1/16 of the frame's "
-        "longer side, the frame is also searched in tiles",
+        help=f"ignore faces smaller than this many pixels (default %(default)g); where that is under {tile_below} "
+        "of the frame's longer side, the frame is also searched in tiles",
     )
     found.add_argument(
         "--max-faces",
         type=_positive_int,
-        default=20,
+        default=MAX_FACES,
         metavar="N",
-        help="keep at most the N largest faces per frame (default 20)",
+        help="keep at most the N largest faces per frame (default %(default)s)",
     )
     found.add_argument(
         "--size",
         type=_positive_int,
-        default=None,
+        default=ALIGNMENT.size,
         metavar="PX",
-        help="side of the square crops in pixels (default: the alignment contract's, 224)",
+        help=f"side of the square crops in pixels (default: %(default)s, the {ALIGNMENT.name} contract's)",
     )
     found.add_argument(
         "--no-tiles",
         action="store_true",
-        help="search only the whole frame: faster on large frames, but misses most faces under 1/16 of it",
+        help=f"search only the whole frame: faster on large frames, but misses most faces under {tile_below} of it",
     )
     faces.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _add_media_options(faces)
@@ -123,16 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_faces(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    # Imported here so that `unmask probe` and `--help` do not load the face models' runtime.
-    from unmask.faces import ALIGNMENT, FaceAnalyzer
-    from unmask.faces.extract import INDEX_FILE, extract_faces
-    from unmask.report import contact_sheet
-
     try:
         sampling = Sampling(every_nth=args.every, count=args.frames, max_fps=args.fps)
-        contract = dataclasses.replace(ALIGNMENT, size=args.size) if args.size else ALIGNMENT
+        contract = dataclasses.replace(ALIGNMENT, size=args.size)
     except ValueError as err:
         print(f"unmask faces: error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -182,10 +193,11 @@ def _format_info(info: MediaInfo) -> str:
 
 
 def _run_probe(args: argparse.Namespace) -> int:
+    limits = _limits(args)
     failed = 0
     for path in args.inputs:
         try:
-            info = probe(path, _limits(args))
+            info = probe(path, limits)
         except UnmaskError as err:
             failed += 1
             print(f"unmask: {err}", file=sys.stderr)

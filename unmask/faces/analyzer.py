@@ -26,6 +26,7 @@ from unmask.faces.types import Face
 RELIABLE_FRACTION = 1 / 10
 TILE_BELOW_FRACTION = 1 / 16
 CONTEXT_PADDING = 0.5
+MIN_FACE_SIZE = 40
 _MERGE_IOU = 0.3
 
 
@@ -71,7 +72,7 @@ class FaceAnalyzer:
     def __init__(
         self,
         *,
-        min_face_size: float = 40,
+        min_face_size: float = MIN_FACE_SIZE,
         score_threshold: float = 0.5,
         min_presence: float = 0.5,
         tiles: bool = True,

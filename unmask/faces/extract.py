@@ -32,6 +32,7 @@ from unmask.media import MEDIA_EXTENSIONS, Limits, MediaInfo, Sampling, probe, r
 INDEX_FILE = "index.jsonl"
 RUN_FILE = "run.json"
 CROPS_FOLDER = "crops"
+MAX_FACES = 20
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ def extract_faces(
     contract: CropContract = ALIGNMENT,
     sampling: Sampling = Sampling(),
     limits: Limits = Limits(),
-    max_faces: int = 20,
+    max_faces: int = MAX_FACES,
     progress: bool = True,
     on_error: Callable[[str], None] | None = None,
 ) -> ExtractSummary:

@@ -99,7 +99,7 @@ def read_frames(
         return
     source: Iterator[tuple[int, float, Callable[[], np.ndarray]]]
     frame_count = info.frame_count
-    if info.format in image_codec.PILLOW_FORMATS:
+    if info.format in image_codec.PILLOW_FORMATS:  # an animated image: Pillow's format names, not FFmpeg's
         source = image_codec.iter_animation(name, limits)
     else:
         if sampling.count is not None and not info.frame_count_exact:
