@@ -6,7 +6,7 @@ import pytest
 
 from mediagen import ASTRONAUT_FACE
 from unmask.faces import FaceAnalyzer
-from unmask.faces.analyzer import tile_origins
+from unmask.faces.analyzer import RELIABLE_FRACTION, tile_levels, tile_origins
 from unmask.faces.geometry import box_iou
 from unmask.media import read_image
 
@@ -100,6 +100,36 @@ def test_tile_origins_cover_with_overlap():
     origins = tile_origins(1920, 640, 231)
     assert origins[0] == 0 and origins[-1] == 1280
     assert all(b - a <= 640 - 231 for a, b in itertools.pairwise(origins))
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "min_face"),
+    [(640, 480, 32), (1280, 720, 40), (1920, 1080, 40), (4000, 3000, 40), (6000, 4000, 32), (500, 400, 40)],
+)
+def test_tile_levels_cover_every_face_the_whole_frame_may_miss(width, height, min_face):
+    """Every face from the minimum size up to 1/10 of the frame, wherever it is, lies whole inside a tile of
+    some level that it fills to 1/10 or more (where the detector finds every face)."""
+    levels = tile_levels(width, height, min_face)
+    largest_missed = max(width, height) * RELIABLE_FRACTION
+    if max(width, height) / 16 <= min_face:
+        assert levels == []
+        return
+    origins = [
+        (tile, tile_origins(width, tile, overlap), tile_origins(height, tile, overlap)) for tile, overlap in levels
+    ]
+
+    def covered(size, x, y):
+        return any(
+            size >= tile * RELIABLE_FRACTION - 1e-9
+            and any(o <= x and x + size <= o + tile for o in xs)
+            and any(o <= y and y + size <= o + tile for o in ys)
+            for tile, xs, ys in origins
+        )
+
+    for size in np.linspace(min_face, largest_missed, 12):
+        for x in np.linspace(0, width - size, 23):
+            for y in np.linspace(0, height - size, 17):
+                assert covered(size, x, y), (size, x, y, levels)
 
 
 def test_faces_the_mesh_rejects_are_dropped(astronaut):

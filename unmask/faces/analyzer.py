@@ -3,11 +3,13 @@
 The detector sees the frame shrunk to 192x192: it finds every face of 1/10 of the frame's longer side or
 more, and misses more and more of the smaller ones (BENCHMARKS.md has the measured recall by face size). Where
 faces of the minimum size asked for would be under 1/16 of the frame, it also searches overlapping tiles in
-which such faces are 1/10 of the tile, and merges what it finds. A frame that is already a tight face crop (a
-160x160 face photo, a face cut out of a video frame) gives the detector too little context: when nothing is
-found, the frame is padded with black by half its size on every side and searched again. A detection whose
-mesh says no face is there (presence below ``min_presence``: a face printed on a shirt, hands, a face hidden
-behind a camera) is dropped.
+which such faces are 1/10 of the tile, then tiles twice as large, and so on until every face too small for
+the whole frame lies whole inside some tile that it fills to a tenth or more; it merges what it finds.
+
+A frame that is already a tight face crop (a 160x160 face photo, a face cut out of a video frame) gives the
+detector too little context: when nothing is found, the frame is padded with black by half its size on every
+side and searched again. A detection whose mesh says no face is there (presence below ``min_presence``: a
+face printed on a shirt, hands, a face hidden behind a camera) is dropped.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from unmask.faces.geometry import box_iou
 from unmask.faces.mesh import FaceMesh
 from unmask.faces.types import Face
 
-# Face size, as a fraction of the longer side of what the detector is shown, from which it finds every face
-# (tests/faces/test_analyzer.py), and under which tiles are searched as well: most faces are missed there.
+# Face size as a share of the longer side of what the detector is shown: from 1/10 it found every face, at
+# 1/16 two in three, below that few (BENCHMARKS.md). Tiles are searched where the minimum face is under 1/16.
 RELIABLE_FRACTION = 1 / 10
 TILE_BELOW_FRACTION = 1 / 16
 CONTEXT_PADDING = 0.5
@@ -50,6 +52,29 @@ def tile_origins(length: int, tile: int, overlap: int) -> list[int]:
         return [0]
     count = math.ceil((length - overlap) / (tile - overlap))
     return sorted({round(i * (length - tile) / (count - 1)) for i in range(count)})
+
+
+def tile_levels(width: int, height: int, min_face_size: float) -> list[tuple[int, int]]:
+    """The (tile side, overlap) of each level of tiles needed to find faces from ``min_face_size`` up to the
+    size the whole frame finds; none where the whole frame suffices.
+
+    A level of tiles of side T finds faces of T/10 and more that lie whole inside one tile, which the overlap
+    guarantees up to its own width; where the overlap is capped at half a tile, larger faces may straddle every
+    tile, so a level of twice the side follows, whose smallest reliable face (T/5) is within that cap.
+    """
+    longer = max(width, height)
+    if longer * TILE_BELOW_FRACTION <= min_face_size:
+        return []
+    largest_missed = longer * RELIABLE_FRACTION  # the whole frame finds larger faces itself
+    tile = max(round(min_face_size / RELIABLE_FRACTION), 64)
+    levels = []
+    while tile < longer:
+        overlap = min(math.ceil(largest_missed * 1.2), tile // 2)
+        levels.append((tile, overlap))
+        if overlap >= largest_missed:
+            break
+        tile *= 2
+    return levels
 
 
 def merge_detections(detections: list[Detection]) -> list[Detection]:
@@ -87,26 +112,21 @@ class FaceAnalyzer:
         self.mesh = FaceMesh(num_threads=num_threads)
 
     def _tiled(self, image: np.ndarray) -> list[Detection]:
-        """Detections from overlapping tiles in which a face of the minimum size is large enough to be found."""
+        """Detections from the levels of overlapping tiles that :func:`tile_levels` asks for."""
         height, width = image.shape[:2]
-        longer = max(height, width)
-        if not self.tiles or longer * TILE_BELOW_FRACTION <= self.min_face_size:
-            return []
-        tile = max(round(self.min_face_size / RELIABLE_FRACTION), 64)
-        # Wide enough that every face the whole frame may miss lies whole inside some tile.
-        overlap = min(math.ceil(longer * RELIABLE_FRACTION * 1.2), tile // 2)
         found = []
-        for top in tile_origins(height, tile, overlap):
-            for left in tile_origins(width, tile, overlap):
-                bottom, right = min(top + tile, height), min(left + tile, width)
-                for detection in self.detector(image[top:bottom, left:right]):
-                    x0, y0, x1, y1 = detection.box
-                    # A face cut by an inner edge of the tile is whole in a neighbouring tile.
-                    if (x0 < 1 and left > 0) or (y0 < 1 and top > 0):
-                        continue
-                    if (x1 > right - left - 1 and right < width) or (y1 > bottom - top - 1 and bottom < height):
-                        continue
-                    found.append(detection.shifted(left, top))
+        for tile, overlap in tile_levels(width, height, self.min_face_size) if self.tiles else []:
+            for top in tile_origins(height, tile, overlap):
+                for left in tile_origins(width, tile, overlap):
+                    bottom, right = min(top + tile, height), min(left + tile, width)
+                    for detection in self.detector(image[top:bottom, left:right]):
+                        x0, y0, x1, y1 = detection.box
+                        # A face cut by an inner edge of the tile is whole in another tile.
+                        if (x0 < 1 and left > 0) or (y0 < 1 and top > 0):
+                            continue
+                        if (x1 > right - left - 1 and right < width) or (y1 > bottom - top - 1 and bottom < height):
+                            continue
+                        found.append(detection.shifted(left, top))
         return found
 
     def find(self, image: np.ndarray) -> list[Detection]:
