@@ -12,13 +12,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from unmask.faces.geometry import box_iou
-from unmask.faces.tflite import TFLiteModel
+from unmask.faces.geometry import box_iou, box_side
+from unmask.faces.tflite import TFLiteModel, sigmoid
 
 MODEL_FILE = "face_detection_full_range.tflite"
 INPUT_SIZE = 192
 _GRID = 48  # 192 / stride 4: one anchor per cell
-_RAW_SCORE_CLIP = 80.0  # keeps exp() finite in float32
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Detection:
     @property
     def size(self) -> float:
         """The longer side of the box, in pixels."""
-        return float(max(self.box[2] - self.box[0], self.box[3] - self.box[1]))
+        return box_side(self.box)
 
     def shifted(self, dx: float, dy: float) -> Detection:
         offset = np.array([dx, dy], dtype=np.float32)
@@ -70,7 +69,7 @@ def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, iou_
 
 
 class FaceDetector:
-    """BlazeFace full range: finds faces of about 1/20 of the frame's longer side and larger.
+    """BlazeFace full range: finds every face of 1/10 of the frame's longer side and larger, fewer below.
 
     Call it with an RGB ``uint8`` image; it returns :class:`Detection` objects, best score first.
     """
@@ -101,8 +100,7 @@ class FaceDetector:
         canvas, scale, left, top = self.letterbox(image)
         tensor = (canvas.astype(np.float32) / 127.5 - 1.0)[None]
         raw_boxes, raw_scores = self._model(tensor)
-        logits = np.clip(raw_scores.reshape(-1), -_RAW_SCORE_CLIP, _RAW_SCORE_CLIP)
-        scores = 1.0 / (1.0 + np.exp(-logits))
+        scores = sigmoid(raw_scores.reshape(-1))
         candidates = np.flatnonzero(scores >= self.score_threshold)
         if candidates.size == 0:
             return []

@@ -8,6 +8,11 @@ import cv2
 import numpy as np
 
 
+def box_side(box: np.ndarray) -> float:
+    """The longer side of an (x0, y0, x1, y1) box."""
+    return float(max(box[2] - box[0], box[3] - box[1]))
+
+
 def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """Intersection over union of one (x0, y0, x1, y1) box with each row of ``boxes``."""
     x0 = np.maximum(box[0], boxes[:, 0])

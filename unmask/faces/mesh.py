@@ -17,7 +17,7 @@ import numpy as np
 
 from unmask.faces.detector import Detection
 from unmask.faces.geometry import apply_transform, square_transform
-from unmask.faces.tflite import TFLiteModel
+from unmask.faces.tflite import TFLiteModel, sigmoid
 
 MODEL_FILE = "face_landmark.tflite"
 INPUT_SIZE = 192
@@ -98,7 +98,7 @@ class FaceMesh:
         )
         raw_points, raw_flag = self._model((patch.astype(np.float32) / 255.0)[None])
         landmarks = apply_transform(cv2.invertAffineTransform(matrix), raw_points.reshape(NUM_LANDMARKS, 3))
-        presence = 1.0 / (1.0 + math.exp(-float(np.clip(raw_flag.reshape(-1)[-1], -80, 80))))
+        presence = float(sigmoid(raw_flag.reshape(-1)[-1]))
         return landmarks, presence
 
     def __call__(self, image: np.ndarray, detection: Detection) -> tuple[np.ndarray, float]:

@@ -51,6 +51,14 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(saved)
 
 
+_LOGIT_CLIP = 80.0  # keeps exp() finite in float32
+
+
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Probabilities from a model's raw logits, clipped so that exp() cannot overflow."""
+    return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(logits, dtype=np.float32), -_LOGIT_CLIP, _LOGIT_CLIP)))
+
+
 class TFLiteModel:
     """One TensorFlow Lite model with a single float input, run by ai-edge-litert's interpreter."""
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from unmask.faces.geometry import box_side
+
 
 @dataclass(frozen=True, eq=False)
 class Face:
@@ -28,7 +30,7 @@ class Face:
     @property
     def size(self) -> float:
         """The longer side of the box, in pixels."""
-        return float(max(self.box[2] - self.box[0], self.box[3] - self.box[1]))
+        return box_side(self.box)
 
     @property
     def center(self) -> np.ndarray:
