@@ -114,3 +114,13 @@ def test_negative_min_face_is_a_usage_error(capsys, media, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         main(["faces", str(media / "astronaut.jpg"), "-o", str(tmp_path), "--min-face", "-3"])
     assert exit_info.value.code == 2 and "must not be negative" in capsys.readouterr().err
+
+
+def test_closed_output_pipe_ends_quietly(media):
+    command = [sys.executable, "-m", "unmask", "probe", *[str(media / "astronaut.jpg")] * 2000]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout.readline().endswith(b"jpeg\n")
+        process.stdout.close()  # the reader goes away, as `| head -1` does
+        stderr = process.stderr.read().decode()
+        code = process.wait(timeout=60)
+    assert code == 141 and stderr == ""

@@ -1,7 +1,8 @@
 """The ``unmask`` command line: parses arguments, calls the library, prints one-line errors.
 
 Exit status: 0 when every input was processed, 1 when some input could not be read (the others still ran),
-2 for a usage error or when nothing could be done, 130 when interrupted.
+2 for a usage error or when nothing could be done, 130 when interrupted, 141 when the reader of its output
+went away (``unmask probe *.mp4 | head -1``), silently, as other command-line tools do.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from unmask.faces.extract import INDEX_FILE, MAX_FACES, extract_faces
 from unmask.media import Limits, MediaInfo, Sampling, probe
 from unmask.report import contact_sheet
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
 
 def _positive_int(text: str) -> int:
@@ -220,6 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("unmask: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Point stdout at nothing so that Python's flush at exit does not fail on the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as err:  # the last guard: one line, never a traceback
         if os.environ.get("UNMASK_DEBUG"):
             raise
