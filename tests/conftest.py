@@ -45,6 +45,16 @@ def no_face_photo() -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
+def astronaut_face(astronaut: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The astronaut's aligned crop (224 px, the shipped contract) and its 468 landmarks in crop pixels."""
+    from unmask.faces import FaceAnalyzer, align_face
+
+    (face,) = FaceAnalyzer()(astronaut)
+    aligned = align_face(astronaut, face.landmarks)
+    return aligned.image, aligned.landmarks
+
+
+@pytest.fixture(scope="session")
 def media(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray, no_face_photo: np.ndarray) -> Path:
     """A folder of generated media, good and bad, shared by the whole session."""
     folder = tmp_path_factory.mktemp("media")

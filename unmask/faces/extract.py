@@ -27,7 +27,7 @@ from unmask.errors import UnmaskError
 from unmask.faces.align import ALIGNMENT, CropContract, align_face
 from unmask.faces.analyzer import FaceAnalyzer
 from unmask.faces.tracking import FaceTracker
-from unmask.media import MEDIA_EXTENSIONS, Limits, MediaInfo, Sampling, probe, read_frames
+from unmask.media import MEDIA_EXTENSIONS, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
 
 INDEX_FILE = "index.jsonl"
 RUN_FILE = "run.json"
@@ -111,17 +111,6 @@ def collect_inputs(
     return unique, ignored
 
 
-def _expected_frames(info: MediaInfo, sampling: Sampling) -> int | None:
-    if info.frame_count is None:
-        return None
-    if sampling.count is not None:
-        return min(sampling.count, info.frame_count)
-    expected = -(-info.frame_count // sampling.every_nth)
-    if sampling.max_fps is not None and info.duration_s:
-        expected = min(expected, int(info.duration_s * sampling.max_fps) + 1)
-    return expected
-
-
 class FaceExtractor:
     """Runs the extraction of one output folder; see :func:`extract_faces`."""
 
@@ -149,7 +138,7 @@ class FaceExtractor:
             return frames
         return tqdm(
             frames,
-            total=_expected_frames(info, self.sampling),
+            total=expected_frames(info, self.sampling),
             desc=entry.path.name[:30],
             unit="frame",
             leave=False,

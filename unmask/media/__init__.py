@@ -7,7 +7,7 @@ message.
 
 from unmask.media.reader import FrameSelector, probe, read_frames, read_image
 from unmask.media.sniff import IMAGE_EXTENSIONS, MEDIA_EXTENSIONS, VIDEO_EXTENSIONS, sniff
-from unmask.media.types import Frame, Limits, MediaInfo, Sampling
+from unmask.media.types import Frame, Limits, MediaInfo, Sampling, expected_frames
 from unmask.media.writer import write_video
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Limits",
     "MediaInfo",
     "Sampling",
+    "expected_frames",
     "probe",
     "read_frames",
     "read_image",

@@ -105,3 +105,15 @@ class Frame:
     @property
     def width(self) -> int:
         return int(self.image.shape[1])
+
+
+def expected_frames(info: MediaInfo, sampling: Sampling) -> int | None:
+    """How many frames ``sampling`` will keep of this media (approximate when the frame count is), or None."""
+    if info.frame_count is None:
+        return None
+    if sampling.count is not None:
+        return min(sampling.count, info.frame_count)
+    expected = -(-info.frame_count // sampling.every_nth)
+    if sampling.max_fps is not None and info.duration_s:
+        expected = min(expected, int(info.duration_s * sampling.max_fps) + 1)
+    return expected
