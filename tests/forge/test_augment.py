@@ -1,0 +1,33 @@
+import numpy as np
+
+from unmask.forge import jpeg, post_augment
+
+
+def test_jpeg_round_trip_changes_pixels_a_little(astronaut_face):
+    image, _ = astronaut_face
+    low, high = jpeg(image, 30), jpeg(image, 95)
+    assert low.shape == image.shape and low.dtype == np.uint8
+    error = lambda other: np.abs(other.astype(int) - image).mean()  # noqa: E731
+    assert 0 < error(high) < error(low) < 20
+
+
+def test_post_augment_keeps_shape_and_mirrors_the_target_with_the_image(astronaut_face):
+    image, _ = astronaut_face
+    target = np.zeros(image.shape[:2], np.float32)
+    target[:, :50] = 1  # the left edge
+    mirrored = 0
+    for seed in range(20):
+        out, moved = post_augment(image, np.random.default_rng(seed), target)
+        assert out.shape == image.shape and out.dtype == np.uint8 and out.flags.c_contiguous
+        assert moved is not None and moved.shape == target.shape
+        if moved[:, -1].all():
+            mirrored += 1
+            assert np.abs(out[:, ::-1].astype(int) - image).mean() < np.abs(out.astype(int) - image).mean()
+    assert 3 < mirrored < 17
+
+
+def test_post_augment_is_seeded(astronaut_face):
+    image, _ = astronaut_face
+    first, _ = post_augment(image, np.random.default_rng(5))
+    second, _ = post_augment(image, np.random.default_rng(5))
+    assert np.array_equal(first, second)

@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+
+from unmask.forge import KINDS, make_forgery, partial_composite, reconstruction_blend, self_blend
+from unmask.forge.masks import REGIONS, face_mask, region_mask, soften
+
+
+def blurred(image: np.ndarray) -> np.ndarray:
+    """A stand-in reconstructor: a box blur of the whole image (like an autoencoder's soft render)."""
+    import cv2
+
+    return cv2.blur(image, (7, 7))
+
+
+FORGERS = {
+    "self_blend": lambda image, landmarks, rng: self_blend(image, landmarks, rng),
+    "partial": lambda image, landmarks, rng: partial_composite(image, landmarks, rng),
+    "reconstruction": lambda image, landmarks, rng: reconstruction_blend(image, landmarks, rng, blurred),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_forgery_differs_only_inside_its_mask(astronaut_face, kind, seed):
+    image, landmarks = astronaut_face
+    forgery = FORGERS[kind](image, landmarks, np.random.default_rng(seed))
+    assert forgery.kind == kind
+    assert forgery.image.shape == image.shape and forgery.image.dtype == np.uint8
+    assert forgery.mask.shape == image.shape[:2]
+    assert forgery.mask.min() >= 0 and forgery.mask.max() <= 1
+    changed = np.any(forgery.image != image, axis=2)
+    assert changed.any(), "a forgery must change something"
+    assert not changed[forgery.mask == 0].any()
+    # It is the blend that the mask says, to within rounding.
+    assert np.all(forgery.boundary() >= 0) and np.all(forgery.boundary() <= 1)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_forgeries_are_reproducible(astronaut_face, kind):
+    image, landmarks = astronaut_face
+    first = FORGERS[kind](image, landmarks, np.random.default_rng(7))
+    second = FORGERS[kind](image, landmarks, np.random.default_rng(7))
+    third = FORGERS[kind](image, landmarks, np.random.default_rng(8))
+    assert np.array_equal(first.image, second.image) and np.array_equal(first.mask, second.mask)
+    assert not np.array_equal(first.image, third.image)
+
+
+def test_self_blend_mask_covers_the_face_and_not_the_corners(astronaut_face):
+    image, landmarks = astronaut_face
+    forgery = self_blend(image, landmarks, np.random.default_rng(3))
+    nose = np.round(landmarks[1, :2]).astype(int)
+    assert forgery.mask[nose[1], nose[0]] > 0
+    assert forgery.mask[:10, :10].max() == 0 and forgery.mask[-10:, -10:].max() == 0
+
+
+@pytest.mark.parametrize("region", sorted(REGIONS))
+def test_partial_composite_stays_in_its_region(astronaut_face, region):
+    image, landmarks = astronaut_face
+    forgery = partial_composite(image, landmarks, np.random.default_rng(0), region=region)
+    assert forgery.detail == region
+    whole = face_mask(landmarks, image.shape[:2])
+    # A part's mask is much smaller than the face and centred near the part.
+    assert 0 < (forgery.mask > 0.5).sum() < 0.5 * whole.sum()
+    centre = landmarks[list(REGIONS[region]), :2].mean(axis=0)
+    ys, xs = np.nonzero(forgery.mask > 0.5)
+    assert abs(xs.mean() - centre[0]) < 20 and abs(ys.mean() - centre[1]) < 20
+
+
+def test_masks_lie_in_unit_interval(astronaut_face):
+    image, landmarks = astronaut_face
+    rng = np.random.default_rng(0)
+    for mask in (
+        face_mask(landmarks, image.shape[:2]),
+        face_mask(landmarks, image.shape[:2], forehead=False),
+        *(region_mask(landmarks, image.shape[:2], region) for region in REGIONS),
+    ):
+        soft = soften(mask, rng)
+        assert soft.dtype == np.float32 and soft.min() >= 0 and soft.max() == pytest.approx(1.0)
+
+
+def test_no_forehead_mask_is_smaller(astronaut_face):
+    image, landmarks = astronaut_face
+    assert face_mask(landmarks, image.shape[:2], forehead=False).sum() < face_mask(landmarks, image.shape[:2]).sum()
+
+
+def test_make_forgery_draws_every_kind_and_skips_reconstruction_without_an_autoencoder(astronaut_face):
+    image, landmarks = astronaut_face
+    rng = np.random.default_rng(0)
+    with_ae = {make_forgery(image, landmarks, rng, blurred).kind for _ in range(20)}
+    without = {make_forgery(image, landmarks, rng).kind for _ in range(20)}
+    assert with_ae == set(KINDS)
+    assert without == {"self_blend", "partial"}
+
+
+def test_bad_input_is_refused(astronaut_face):
+    image, landmarks = astronaut_face
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="RGB uint8"):
+        self_blend(image.astype(np.float32), landmarks, rng)
+    with pytest.raises(ValueError, match="468 landmarks"):
+        self_blend(image, landmarks[:10], rng)
+    with pytest.raises(ValueError, match="reconstruction"):
+        reconstruction_blend(image, landmarks, rng, lambda crop: crop[:10])
+    with pytest.raises(ValueError, match="positive weight"):
+        make_forgery(image, landmarks, rng, weights={"self_blend": 0})

@@ -1,0 +1,171 @@
+"""Training forgeries made from one real face crop and the same person only: unmask never swaps identities.
+
+Each function takes an aligned RGB crop (uint8, H x W x 3, made under the crop contract), its 468 landmarks in
+crop pixels and a seeded :class:`numpy.random.Generator`, and returns a :class:`Forgery`: the forged image and
+its soft mask ``m`` in [0, 1], the weight with which the altered copy was blended in at each pixel, so that
+``forgery = m * altered + (1 - m) * original`` exactly. Outside the mask the forgery equals the original.
+
+- :func:`self_blend` (after Self-Blended Images, built from its published description): a copy of the face with
+  changed colour, changed frequency content (down- and up-sampled, or sharpened) and a small warp is blended
+  back through a deformed, eroded and blurred mesh-hull mask, sometimes without the forehead.
+- :func:`reconstruction_blend`: the face re-rendered by an autoencoder trained on real faces (the blur and
+  upsampling fingerprints of autoencoder face swaps), blended back through the same kind of mask.
+- :func:`partial_composite`: only an eye, the nose or the mouth replaced by a shifted, rescaled, recoloured
+  copy of itself, like hand-made composites of facial parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from unmask.forge.masks import REGIONS, displace, face_mask, region_mask, smooth_field, soften
+
+Reconstructor = Callable[[np.ndarray], np.ndarray]
+"""Re-renders an RGB uint8 crop into an RGB uint8 image of the same size."""
+
+BLEND_RATIOS = (0.25, 0.5, 0.75, 1.0, 1.0, 1.0)
+KINDS = ("self_blend", "reconstruction", "partial")
+
+
+@dataclass(frozen=True, eq=False)
+class Forgery:
+    """A forged crop, the per-pixel blend weight of the altered copy, and which forgery made it."""
+
+    image: np.ndarray
+    mask: np.ndarray
+    kind: str
+    detail: str = ""
+
+    def boundary(self) -> np.ndarray:
+        """The blending-boundary map ``4 m (1 - m)`` (Face X-ray's target): 1 where the blend is half-and-half."""
+        return 4.0 * self.mask * (1.0 - self.mask)
+
+
+def _check(image: np.ndarray, landmarks: np.ndarray) -> None:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an RGB uint8 image, got {image.dtype} {image.shape}")
+    if landmarks.ndim != 2 or landmarks.shape[0] != 468 or landmarks.shape[1] < 2:
+        raise ValueError(f"expected 468 landmarks, got {landmarks.shape}")
+
+
+def jitter_colour(image: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
+    """Shift RGB channels, hue, saturation, brightness and contrast by random amounts (float32 out, 0..255)."""
+    out = image.astype(np.float32) + rng.uniform(-20, 20, size=3).astype(np.float32) * strength
+    hsv = cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV).astype(np.float32)
+    hsv[..., 0] = (hsv[..., 0] + rng.uniform(-6, 6) * strength) % 180
+    hsv[..., 1] = np.clip(hsv[..., 1] * (1 + rng.uniform(-0.25, 0.25) * strength), 0, 255)
+    out = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB).astype(np.float32)
+    contrast, brightness = 1 + rng.uniform(-0.2, 0.2) * strength, rng.uniform(-20, 20) * strength
+    return np.clip((out - 128) * contrast + 128 + brightness, 0, 255)
+
+
+def change_frequency(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Either down-sample by 2-4x and back up (lost detail), or sharpen (exaggerated detail)."""
+    height, width = image.shape[:2]
+    if rng.random() < 0.5:
+        factor = rng.uniform(2, 4)
+        small = cv2.resize(image, (max(1, int(width / factor)), max(1, int(height / factor))), cv2.INTER_AREA)
+        interpolation = (cv2.INTER_LINEAR, cv2.INTER_CUBIC)[int(rng.integers(2))]
+        return cv2.resize(small, (width, height), interpolation=interpolation)
+    blurred = cv2.GaussianBlur(image, (0, 0), rng.uniform(1, 2.5))
+    amount = rng.uniform(0.5, 1.5)
+    return np.clip(image.astype(np.float32) * (1 + amount) - blurred.astype(np.float32) * amount, 0, 255)
+
+
+def small_warp(image: np.ndarray, rng: np.random.Generator, shift: float = 0.03, scale: float = 0.05) -> np.ndarray:
+    """Scale about the centre by up to ``scale`` and shift by up to ``shift`` of the side, plus a gentle elastic."""
+    height, width = image.shape[:2]
+    factor = 1 + rng.uniform(-scale, scale)
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), 0.0, factor)
+    matrix[:, 2] += rng.uniform(-shift, shift, size=2) * (width, height)
+    warped = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return displace(warped, smooth_field((height, width), 0.01 * width, rng))
+
+
+def blend(original: np.ndarray, altered: np.ndarray, mask: np.ndarray, kind: str, detail: str = "") -> Forgery:
+    """``mask * altered + (1 - mask) * original``, rounded to uint8; where the mask is 0 the original is kept."""
+    weight = mask[..., None]
+    mixed = weight * altered.astype(np.float32) + (1 - weight) * original.astype(np.float32)
+    image = np.where(weight > 0, np.clip(np.rint(mixed), 0, 255), original).astype(np.uint8)
+    return Forgery(image=image, mask=mask.astype(np.float32), kind=kind, detail=detail)
+
+
+def blend_mask(landmarks: np.ndarray, shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A softened mesh-hull mask (a quarter of them without the forehead) times a random blend ratio."""
+    forehead = rng.random() >= 0.25
+    ratio = float(rng.choice(BLEND_RATIOS))
+    mask = soften(face_mask(landmarks, shape, forehead=forehead), rng) * ratio
+    return mask, f"{'face' if forehead else 'face-no-forehead'} ratio={ratio:g}"
+
+
+def self_blend(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> Forgery:
+    """Blend an altered copy of the face back onto itself (Self-Blended Images)."""
+    _check(image, landmarks)
+    altered = jitter_colour(image, rng)
+    altered = change_frequency(altered, rng)
+    altered = small_warp(altered, rng)
+    mask, detail = blend_mask(landmarks, image.shape[:2], rng)
+    return blend(image, altered, mask, "self_blend", detail)
+
+
+def reconstruction_blend(
+    image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator, reconstruct: Reconstructor
+) -> Forgery:
+    """Blend the face as re-rendered by an autoencoder (see :mod:`unmask.train.autoencoder`) back onto itself."""
+    _check(image, landmarks)
+    rendered = reconstruct(image)
+    if rendered.shape != image.shape:
+        raise ValueError(f"the reconstruction has shape {rendered.shape}, not {image.shape}")
+    altered = rendered.astype(np.float32)
+    if rng.random() < 0.5:
+        altered = jitter_colour(rendered, rng, strength=0.5)
+    mask, detail = blend_mask(landmarks, image.shape[:2], rng)
+    return blend(image, altered, mask, "reconstruction", detail)
+
+
+def partial_composite(
+    image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator, region: str | None = None
+) -> Forgery:
+    """Replace one facial part by a shifted, rescaled and recoloured copy of itself."""
+    _check(image, landmarks)
+    region = region or str(rng.choice(list(REGIONS)))
+    height, width = image.shape[:2]
+    centre = landmarks[list(REGIONS[region]), :2].mean(axis=0)
+    matrix = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), rng.uniform(-4, 4), rng.uniform(0.9, 1.1))
+    matrix[:, 2] += rng.uniform(-0.03, 0.03, size=2) * (width, height)
+    altered = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    altered = jitter_colour(altered, rng, strength=0.7)
+    if rng.random() < 0.5:
+        altered = change_frequency(altered, rng)
+    mask = soften(region_mask(landmarks, (height, width), region), rng)
+    return blend(image, altered, mask, "partial", region)
+
+
+def make_forgery(
+    image: np.ndarray,
+    landmarks: np.ndarray,
+    rng: np.random.Generator,
+    reconstruct: Reconstructor | None = None,
+    weights: dict[str, float] | None = None,
+) -> Forgery:
+    """One forgery of a kind drawn by ``weights`` (default: self-blends half the time, the rest shared by
+    reconstructions, when an autoencoder is given, and partial composites)."""
+    if weights is None:
+        weights = {"self_blend": 0.5, "reconstruction": 0.25, "partial": 0.25}
+    if reconstruct is None:
+        weights = {kind: weight for kind, weight in weights.items() if kind != "reconstruction"}
+    kinds = [kind for kind in KINDS if weights.get(kind, 0) > 0]
+    if not kinds:
+        raise ValueError("no forgery kind has a positive weight")
+    probabilities = np.array([weights[kind] for kind in kinds], dtype=np.float64)
+    kind = kinds[int(rng.choice(len(kinds), p=probabilities / probabilities.sum()))]
+    if kind == "self_blend":
+        return self_blend(image, landmarks, rng)
+    if kind == "partial":
+        return partial_composite(image, landmarks, rng)
+    assert reconstruct is not None
+    return reconstruction_blend(image, landmarks, rng, reconstruct)

@@ -1,0 +1,49 @@
+"""A contact sheet of training forgeries, so a person can see what the detector learns from: each row shows
+the real crop, its forgery, the blend mask and the boundary map the model is taught to draw."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from unmask.forge.forgeries import Forgery
+
+TILE = 160
+LABEL_HEIGHT = 18
+
+
+def _grey(values: np.ndarray) -> np.ndarray:
+    return np.dstack([np.clip(values * 255, 0, 255).astype(np.uint8)] * 3)
+
+
+def forgery_row(real: np.ndarray, forgery: Forgery) -> np.ndarray:
+    """real | forgery | mask | boundary, TILE pixels high, with the forgery's kind written under it."""
+    tiles = [real, forgery.image, _grey(forgery.mask), _grey(forgery.boundary())]
+    row = np.hstack([cv2.resize(tile, (TILE, TILE), interpolation=cv2.INTER_AREA) for tile in tiles])
+    labelled = np.full((TILE + LABEL_HEIGHT, row.shape[1], 3), 255, dtype=np.uint8)
+    labelled[:TILE] = row
+    text = f"{forgery.kind}: {forgery.detail}" if forgery.detail else forgery.kind
+    cv2.putText(labelled, text, (4, TILE + 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    return labelled
+
+
+def write_forgery_sheet(rows: list[np.ndarray], path: str | os.PathLike[str], columns: int = 2) -> Path:
+    """Tile rows made by :func:`forgery_row` into one RGB-to-JPEG sheet at ``path``."""
+    if not rows:
+        raise ValueError("no forgeries to draw")
+    columns = max(1, min(columns, len(rows)))
+    height, width = rows[0].shape[:2]
+    lines = -(-len(rows) // columns)
+    sheet = np.full((lines * height, columns * width + (columns - 1) * 8, 3), 255, dtype=np.uint8)
+    for number, row in enumerate(rows):
+        line, column = divmod(number, columns)
+        x = column * (width + 8)
+        sheet[line * height : (line + 1) * height, x : x + width] = row
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(out), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]):
+        raise OSError(f"cannot write {out}")
+    return out
