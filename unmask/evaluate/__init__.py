@@ -1,0 +1,1 @@
+"""Evaluation on labelled media: metrics and the ``unmask eval`` command."""
