@@ -16,19 +16,26 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Training (and the tests of training and export) need torch: a CPU build.
+$(BIN)/.installed-train: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,train]'
+	touch $@
+
 demo: $(BIN)/.installed
 	$(BIN)/python samples/make_samples.py samples
 	$(BIN)/unmask probe samples/astronaut.jpg samples/astronaut_pan.mp4
 	$(BIN)/unmask faces samples/astronaut.jpg samples/astronaut_pan.mp4 -o $(DEMO_OUT)
-	@echo "crops and landmarks in $(DEMO_OUT)/crops, one line per input in $(DEMO_OUT)/index.jsonl, a look at them in $(DEMO_OUT)/contact_sheet.jpg"
+	$(BIN)/unmask scan samples/astronaut.jpg samples/astronaut_pan.mp4 --heatmaps $(DEMO_OUT)/heatmaps
+	@echo "crops and landmarks in $(DEMO_OUT)/crops, one line per input in $(DEMO_OUT)/index.jsonl, a look at them in $(DEMO_OUT)/contact_sheet.jpg, heatmaps in $(DEMO_OUT)/heatmaps"
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed-train
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_faces.py
+	$(BIN)/python benchmarks/bench_scan.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) bench-out samples/*.jpg samples/*.mp4 .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Training the detector (the optional 'train' extra: torch): ``unmask train``."""

@@ -1,0 +1,37 @@
+"""Training batches: each real crop paired with a forgery of itself, both through the same post-augmentations."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+from unmask.forge import Reconstructor, make_forgery, post_augment
+from unmask.forge.sources import Crop
+
+
+def make_pairs(
+    crops: list[Crop],
+    rng: np.random.Generator,
+    reconstruct: Reconstructor | None,
+    augment: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Images (2N x 3 x H x W, 0..255), labels (2N: real 0, fake 1) and boundary targets (2N x 1 x H/8 x W/8):
+    each crop, then a forgery of it."""
+    images, labels, targets = [], [], []
+    for crop in crops:
+        forgery = make_forgery(crop.image, crop.landmarks, rng, reconstruct)
+        for image, boundary, label in (
+            (crop.image, np.zeros(crop.image.shape[:2], np.float32), 0.0),
+            (forgery.image, forgery.boundary(), 1.0),
+        ):
+            if augment:
+                image, boundary = post_augment(image, rng, boundary)
+            height, width = image.shape[:2]
+            assert boundary is not None
+            small = cv2.resize(boundary, (width // 8, height // 8), interpolation=cv2.INTER_AREA)
+            images.append(image)
+            targets.append(small)
+            labels.append(label)
+    batch = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float()
+    return batch, torch.tensor(labels), torch.from_numpy(np.stack(targets))[:, None]
