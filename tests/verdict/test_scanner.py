@@ -1,0 +1,133 @@
+import cv2
+import jsonschema
+import numpy as np
+import pytest
+
+from mediagen import pan
+from unmask.faces import FaceAnalyzer
+from unmask.forge import self_blend
+from unmask.media import Sampling, write_video
+from unmask.verdict import SCHEMA_VERSION, Scanner, ScanResult, scan_schema
+
+
+@pytest.fixture(scope="module")
+def scanner():
+    return Scanner()
+
+
+def valid(result: ScanResult) -> dict:
+    data = result.to_dict()
+    jsonschema.validate(data, scan_schema())
+    return data
+
+
+def test_astronaut_photo_is_real_and_scores_lower_than_its_own_self_blend(scanner, astronaut):
+    real = scanner.scan(astronaut)
+    assert real.verdict == "real", real.to_json()
+    (face,) = FaceAnalyzer()(astronaut)
+    scores = []
+    for seed in range(3):
+        forgery = self_blend(astronaut, face.landmarks, np.random.default_rng(seed))
+        result = scanner.scan(forgery.image)
+        valid(result)
+        scores.append(result.score)
+    assert min(scores) > real.score, (real.score, scores)
+    assert np.mean(scores) >= scanner.threshold
+
+
+def test_photo_file_result_holds_every_field(scanner, media):
+    result = scanner.scan(media / "astronaut.jpg")
+    data = valid(result)
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["kind"] == "image" and data["verdict"] == "real" and data["reason"] is None
+    assert len(data["sha256"]) == 64 and data["threshold"] == pytest.approx(scanner.threshold, abs=1e-6)
+    assert data["model"] == scanner.classifier.card.identity()
+    (frame,) = data["frames"]
+    (track,) = data["faces"]
+    assert frame["index"] == 0 and frame["time"] is None and frame["score"] == track["score"] == data["score"]
+    x0, y0, x1, y1 = track["frames"][0]["box"]
+    assert 150 < x0 < x1 < 300 and 50 < y0 < y1 < 220
+    assert set(data["timings"]) == {"faces_s", "model_s", "total_s"}
+
+
+def test_exif_rotated_photo_scores_like_the_upright_one(scanner, media):
+    upright = scanner.scan(media / "astronaut.jpg")
+    turned = scanner.scan(media / "astronaut_exif6.jpg")
+    assert turned.verdict == upright.verdict and abs(turned.score - upright.score) < 0.1
+
+
+def test_video_gives_one_track_over_the_sampled_frames(scanner, media):
+    result = scanner.scan(media / "single_face.mp4")
+    data = valid(result)
+    assert data["kind"] == "video" and data["verdict"] == "real"
+    assert len(data["frames"]) == 32 and data["sampling"] == "32 evenly spaced frames"
+    (track,) = data["faces"]
+    assert len(track["frames"]) == 32 and track["usable"]
+    assert track["score"] == pytest.approx(np.mean([face["score"] for face in track["frames"]]), abs=1e-3)
+    assert [frame["time"] for frame in data["frames"]] == sorted(frame["time"] for frame in data["frames"])
+
+
+def test_two_faces_make_two_tracks_and_the_worst_decides(scanner, media):
+    result = scanner.scan(media / "two_faces.mp4")
+    valid(result)
+    assert len(result.faces) == 2
+    assert result.score == pytest.approx(max(track.score for track in result.faces))
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("no_face.mp4", "no face found in 20 sampled frames"), ("text.jpg", "not an image or video")],
+)
+def test_no_face_is_not_applicable_and_bad_files_are_errors(scanner, media, name, reason):
+    result = scanner.scan(media / name)
+    data = valid(result)
+    assert data["score"] is None and reason in data["reason"]
+    assert data["verdict"] == ("not_applicable" if name.endswith(".mp4") else "error")
+
+
+@pytest.mark.parametrize("name", ["empty.jpg", "truncated.jpg", "huge.png", "truncated.mp4", "missing.jpg"])
+def test_unreadable_inputs_are_errors_with_a_reason(scanner, media, name):
+    data = valid(scanner.scan(media / name))
+    assert data["verdict"] == "error" and data["reason"] and "\n" not in data["reason"]
+
+
+def test_photo_with_no_face_is_not_applicable(scanner, no_face_photo):
+    data = valid(scanner.scan(no_face_photo))
+    assert data["verdict"] == "not_applicable" and data["kind"] == "array"
+    assert data["reason"].startswith("no face found in 1 sampled frame ")
+
+
+def test_faces_too_small_to_score_are_not_applicable(scanner, astronaut):
+    small = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)  # the face is ~45 px
+    data = valid(scanner.scan(small))
+    assert data["verdict"] == "not_applicable" and data["reason"].startswith("faces too small")
+
+
+def test_a_face_in_too_few_frames_is_not_applicable(scanner, tmp_path, astronaut, no_face_photo):
+    frames = pan(astronaut, 2) + pan(no_face_photo, 18)
+    write_video(tmp_path / "glimpse.mp4", frames, fps=10)
+    data = valid(scanner.scan(tmp_path / "glimpse.mp4"))
+    assert data["verdict"] == "not_applicable"
+    assert data["reason"].startswith("too few usable frames: the longest face track has 2 scored frame(s)")
+    assert [track["usable"] for track in data["faces"]] == [False]
+
+
+def test_short_videos_need_only_the_frames_they_have(media):
+    # 2 sampled frames: a track needs min(3, 2) = 2 of them.
+    data = valid(Scanner(sampling=Sampling(count=2)).scan(media / "single_face.mp4"))
+    assert data["verdict"] == "real" and data["faces"][0]["usable"]
+
+
+def test_grey_arrays_are_scanned(scanner, astronaut):
+    grey = cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)
+    assert scanner.scan(grey).verdict in ("real", "fake")
+
+
+def test_bad_arrays_are_errors(scanner):
+    assert scanner.scan(np.zeros((0, 5, 3), np.uint8)).verdict == "error"
+    assert "expected an H x W" in scanner.scan(np.zeros((2, 2, 2, 2), np.uint8)).reason
+
+
+def test_threshold_override_flips_the_verdict(media):
+    data = Scanner(threshold=0.0).scan(media / "astronaut.jpg").to_dict()
+    assert data["verdict"] == "fake" and data["threshold"] == 0.0

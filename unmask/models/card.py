@@ -1,0 +1,92 @@
+"""Model cards: what a shipped detector is, how it must be fed, and how it was trained and measured.
+
+A card is a JSON file next to its ONNX weights (``unmask/models/weights/<name>.json``). The fields unmask relies
+on at run time are ``name``, ``version``, ``file``, ``sha256`` (of the ONNX file, checked when it loads),
+``contract`` (the :class:`~unmask.faces.align.CropContract` its crops are made with) and ``threshold`` (the
+score at and above which a face is called fake). The rest (training data and licences, the dev metrics and the
+commands that measured them) is for people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from unmask.errors import ModelError
+from unmask.faces.align import CropContract
+
+WEIGHTS = Path(__file__).parent / "weights"
+DEFAULT_MODEL = "unmask-blend"
+
+
+def sha256_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """The hex sha256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A parsed model card; ``path`` is the card file, ``data`` all of its fields."""
+
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.data["name"])
+
+    @property
+    def version(self) -> str:
+        return str(self.data["version"])
+
+    @property
+    def sha256(self) -> str:
+        return str(self.data["sha256"])
+
+    @property
+    def weights(self) -> Path:
+        return self.path.parent / str(self.data["file"])
+
+    @property
+    def threshold(self) -> float:
+        return float(self.data["threshold"]["value"])
+
+    @property
+    def contract(self) -> CropContract:
+        return CropContract(**self.data["contract"])
+
+    def identity(self) -> dict[str, str]:
+        """``{name, version, sha256}``: what a scan result records about the model that made it."""
+        return {"name": self.name, "version": self.version, "sha256": self.sha256}
+
+
+_REQUIRED = ("name", "version", "file", "sha256", "contract", "threshold")
+
+
+def load_card(path: str | os.PathLike[str] | None = None) -> ModelCard:
+    """Read a model card (default: the shipped detector's) and check it names everything unmask needs."""
+    card_path = Path(path) if path is not None else WEIGHTS / f"{DEFAULT_MODEL}.json"
+    try:
+        data = json.loads(card_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{card_path}: model card not found") from None
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{card_path}: unreadable model card ({err})") from None
+    missing = [key for key in _REQUIRED if key not in data] if isinstance(data, dict) else list(_REQUIRED)
+    if missing:
+        raise ModelError(f"{card_path}: model card lacks {', '.join(missing)}")
+    try:
+        card = ModelCard(card_path, data)
+        card.contract  # noqa: B018 - validates the contract's fields
+        float(card.threshold)
+    except (TypeError, ValueError, KeyError) as err:
+        raise ModelError(f"{card_path}: invalid model card ({err})") from None
+    return card

@@ -1,0 +1,37 @@
+"""Verdicts: scanning media for manipulated faces (``Scanner``), the result (``ScanResult``) and its JSON Schema.
+
+Comes after :mod:`unmask.models` in the data flow and before :mod:`unmask.report`.
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from unmask.verdict.result import SCHEMA_VERSION, VERDICTS, FaceScore, FrameScore, ScanResult, Track, decide
+from unmask.verdict.scanner import DEFAULT_SAMPLING, MIN_SCORE_FACE, MIN_TRACK_FRAMES, Scanner
+
+SCHEMA_FILE = Path(__file__).parent / "scan.schema.json"
+
+
+@cache
+def scan_schema() -> dict[str, Any]:
+    """The JSON Schema that every scan result follows."""
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+__all__ = [
+    "DEFAULT_SAMPLING",
+    "MIN_SCORE_FACE",
+    "MIN_TRACK_FRAMES",
+    "SCHEMA_FILE",
+    "SCHEMA_VERSION",
+    "VERDICTS",
+    "FaceScore",
+    "FrameScore",
+    "ScanResult",
+    "Scanner",
+    "Track",
+    "decide",
+    "scan_schema",
+]

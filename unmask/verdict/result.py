@@ -1,0 +1,126 @@
+"""What a scan says about one input: per-frame and per-face scores, face tracks, and the media verdict.
+
+The verdict comes from the worst (highest-scoring) usable face track: ``fake`` when its score is at or above
+the model's threshold, else ``real``; ``not_applicable`` when no face could be scored (none found, all too
+small, or no track with enough frames), with the reason; ``error`` when the input could not be read, with the
+reason. :meth:`ScanResult.to_dict` follows the JSON Schema in ``unmask/verdict/scan.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1.0"
+Verdict = Literal["fake", "real", "not_applicable", "error"]
+VERDICTS: tuple[str, ...] = ("fake", "real", "not_applicable", "error")
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+@dataclass
+class FaceScore:
+    """One face in one sampled frame."""
+
+    index: int
+    time: float | None
+    box: list[float]
+    score: float
+    track: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "time": _round(self.time), "box": self.box, "score": _round(self.score)}
+
+
+@dataclass
+class Track:
+    """One face followed over the sampled frames (a still has one track per face)."""
+
+    id: int
+    frames: list[FaceScore] = field(default_factory=list)
+    usable: bool = True
+
+    @property
+    def score(self) -> float:
+        """The mean of the track's frame scores."""
+        return sum(face.score for face in self.frames) / len(self.frames)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "score": _round(self.score),
+            "usable": self.usable,
+            "frames": [face.to_dict() for face in self.frames],
+        }
+
+
+@dataclass
+class FrameScore:
+    """One sampled frame: the highest face score in it, or None when it had no scored face."""
+
+    index: int
+    time: float | None
+    score: float | None
+    faces: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "time": _round(self.time), "score": _round(self.score), "faces": self.faces}
+
+
+@dataclass
+class ScanResult:
+    """The result of scanning one image, video or array."""
+
+    path: str | None
+    sha256: str | None
+    kind: str | None
+    verdict: Verdict
+    score: float | None
+    threshold: float
+    reason: str | None
+    model: dict[str, str]
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    sampling: str | None = None
+    frames: list[FrameScore] = field(default_factory=list)
+    faces: list[Track] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    unmask_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict following the scan JSON Schema (version :data:`SCHEMA_VERSION`)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "unmask_version": self.unmask_version,
+            "path": self.path,
+            "sha256": self.sha256,
+            "kind": self.kind,
+            "width": self.width,
+            "height": self.height,
+            "duration_s": _round(self.duration_s, 3),
+            "verdict": self.verdict,
+            "score": _round(self.score),
+            "threshold": _round(self.threshold, 6),
+            "reason": self.reason,
+            "model": self.model,
+            "sampling": self.sampling,
+            "frames": [frame.to_dict() for frame in self.frames],
+            "faces": [track.to_dict() for track in self.faces],
+            "timings": {key: round(value, 4) for key, value in self.timings.items()},
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+def decide(tracks: list[Track], threshold: float) -> tuple[Verdict, float | None, Track | None]:
+    """The verdict, score and deciding track from the usable tracks: the worst one decides."""
+    usable = [track for track in tracks if track.usable and track.frames]
+    if not usable:
+        return "not_applicable", None, None
+    worst = max(usable, key=lambda track: track.score)
+    return ("fake" if worst.score >= threshold else "real"), worst.score, worst

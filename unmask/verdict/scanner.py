@@ -1,0 +1,210 @@
+"""``Scanner``: media -> faces -> classifier -> verdict, for one file or one RGB array at a time.
+
+For a video, ``sampling`` frames (default: 32 evenly spaced, as strong published detectors use) are decoded
+one at a time; faces are found, followed into tracks, aligned under the model's crop contract and scored in one
+batch per frame. A still is one frame. Faces whose box is under ``min_score_face`` pixels are found but not
+scored (upsampled from too few pixels, a real face looks like a re-rendered one); a video track needs
+``min_track_frames`` scored frames (or all sampled frames, when fewer were sampled) to count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from unmask import __version__
+from unmask.errors import UnmaskError
+from unmask.faces import FaceAnalyzer, FaceTracker, align_face
+from unmask.faces.analyzer import as_rgb_uint8
+from unmask.faces.extract import MAX_FACES
+from unmask.media import Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
+from unmask.models import FakeClassifier, sha256_of
+from unmask.verdict.result import FaceScore, FrameScore, ScanResult, Track, decide
+
+DEFAULT_SAMPLING = Sampling(count=32)
+MIN_SCORE_FACE = 64
+MIN_TRACK_FRAMES = 3
+
+Source = str | os.PathLike[str] | np.ndarray
+FrameCallback = Callable[[Frame, list[FaceScore], np.ndarray | None, np.ndarray | None], None]
+"""Called per sampled frame with its scored faces, their aligned crops and their boundary maps."""
+
+
+@dataclass
+class _Tally:
+    """Running totals of one scan: seconds spent finding and scoring faces, faces found, faces too small."""
+
+    faces_s: float = 0.0
+    model_s: float = 0.0
+    found: int = 0
+    small: int = 0
+    largest: float = 0.0
+
+
+class Scanner:
+    """Scans images, videos and RGB arrays for manipulated faces with one loaded classifier."""
+
+    def __init__(
+        self,
+        classifier: FakeClassifier | None = None,
+        analyzer: FaceAnalyzer | None = None,
+        sampling: Sampling = DEFAULT_SAMPLING,
+        limits: Limits = Limits(),
+        max_faces: int = MAX_FACES,
+        min_score_face: float = MIN_SCORE_FACE,
+        min_track_frames: int = MIN_TRACK_FRAMES,
+        threshold: float | None = None,
+    ) -> None:
+        self.classifier = classifier or FakeClassifier()
+        self.analyzer = analyzer or FaceAnalyzer()
+        self.sampling = sampling
+        self.limits = limits
+        self.max_faces = max_faces
+        self.min_score_face = min_score_face
+        self.min_track_frames = min_track_frames
+        self.threshold = self.classifier.threshold if threshold is None else float(threshold)
+        self.contract = self.classifier.card.contract
+
+    def _frames(self, source: Source, info: MediaInfo | None) -> Iterator[Frame]:
+        if isinstance(source, np.ndarray):
+            yield Frame(image=as_rgb_uint8(source), index=0, time=None)
+            return
+        yield from read_frames(source, self.sampling, self.limits, info=info)
+
+    def scan(
+        self,
+        source: Source,
+        on_frame: FrameCallback | None = None,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> ScanResult:
+        """Scan a file path or an RGB (or grey) array; never raises for bad media: the result says ``error``.
+
+        ``on_frame`` sees each frame's scored faces with their crops and maps (for heatmaps); ``progress``
+        is called after each frame with the number of frames done and the number expected (None if unknown).
+        """
+        started = time.perf_counter()
+        result = ScanResult(
+            path=None if isinstance(source, np.ndarray) else os.fspath(source),
+            sha256=None,
+            kind=None,
+            verdict="error",
+            score=None,
+            threshold=self.threshold,
+            reason=None,
+            model=self.classifier.card.identity(),
+            unmask_version=__version__,
+        )
+        tally = _Tally()
+        try:
+            info = self._describe(source, result)
+            self._score_frames(source, info, result, tally, on_frame, progress)
+            self._decide(result, tally)
+        except Exception as err:  # noqa: BLE001 - any failure on one input becomes its error verdict
+            result.verdict, result.score = "error", None
+            if isinstance(err, UnmaskError):
+                result.reason = str(err)
+            elif isinstance(err, OSError):
+                result.reason = f"{result.path}: {err.strerror or err}"
+            else:
+                result.reason = f"{result.path}: internal error ({type(err).__name__}: {err})"
+        result.timings = {
+            "faces_s": tally.faces_s,
+            "model_s": tally.model_s,
+            "total_s": time.perf_counter() - started,
+        }
+        return result
+
+    def _describe(self, source: Source, result: ScanResult) -> MediaInfo | None:
+        if isinstance(source, np.ndarray):
+            if source.ndim not in (2, 3) or source.size == 0:
+                raise ValueError(f"expected an H x W (x 3) image array, got shape {source.shape}")
+            result.kind = "array"
+            result.height, result.width = source.shape[:2]
+            result.sha256 = hashlib.sha256(np.ascontiguousarray(source).tobytes()).hexdigest()
+            return None
+        path = Path(source)
+        if path.is_dir():
+            raise IsADirectoryError(21, "is a folder; scan its files (the command line walks folders)")
+        info = probe(path, self.limits)
+        result.sha256 = sha256_of(path)
+        result.kind, result.width, result.height = info.kind, info.width, info.height
+        result.duration_s = info.duration_s if info.kind == "video" else None
+        result.sampling = self.sampling.describe() if info.kind == "video" else None
+        return info
+
+    def _score_frames(
+        self,
+        source: Source,
+        info: MediaInfo | None,
+        result: ScanResult,
+        tally: _Tally,
+        on_frame: FrameCallback | None,
+        progress: Callable[[int, int | None], None] | None,
+    ) -> None:
+        video = info is not None and info.kind == "video"
+        tracker = FaceTracker() if video else None
+        tracks: dict[int, Track] = {}
+        expected = 1 if info is None else expected_frames(info, self.sampling)
+        for done, frame in enumerate(self._frames(source, info), start=1):
+            tick = time.perf_counter()
+            faces = self.analyzer(frame.image)
+            if tracker is not None:
+                faces = tracker.update(faces)
+            faces = faces[: self.max_faces]
+            tally.found += len(faces)
+            tally.largest = max([tally.largest, *(face.size for face in faces)])
+            scorable = [face for face in faces if face.size >= self.min_score_face]
+            tally.small += len(faces) - len(scorable)
+            crops = [align_face(frame.image, face.landmarks, self.contract).image for face in scorable]
+            tally.faces_s += time.perf_counter() - tick
+            scored: list[FaceScore] = []
+            maps = None
+            if crops:
+                tick = time.perf_counter()
+                scores, maps = self.classifier.predict(np.stack(crops))
+                tally.model_s += time.perf_counter() - tick
+                for number, (face, score) in enumerate(zip(scorable, scores, strict=True)):
+                    track_id = face.track_id if face.track_id is not None else number
+                    box = [round(float(v), 1) for v in face.box]
+                    entry = FaceScore(frame.index, frame.time, box, float(score), track_id)
+                    tracks.setdefault(track_id, Track(id=track_id)).frames.append(entry)
+                    scored.append(entry)
+            best = max((entry.score for entry in scored), default=None)
+            result.frames.append(FrameScore(frame.index, frame.time, best, len(faces)))
+            if on_frame is not None:
+                on_frame(frame, scored, np.stack(crops) if crops else None, maps)
+            if progress is not None:
+                progress(done, expected)
+        needed = min(self.min_track_frames, len(result.frames)) if video else 1
+        for track in tracks.values():
+            track.usable = len(track.frames) >= needed
+        result.faces = sorted(tracks.values(), key=lambda track: track.id)
+
+    def _decide(self, result: ScanResult, tally: _Tally) -> None:
+        verdict, score, _ = decide(result.faces, self.threshold)
+        result.verdict, result.score = verdict, score
+        if verdict != "not_applicable":
+            return
+        sampled = len(result.frames)
+        frames = f"{sampled} sampled frame{'s' if sampled != 1 else ''}"
+        if tally.found == 0:
+            minimum = self.analyzer.min_face_size
+            result.reason = f"no face found in {frames} (faces under {minimum:g} px are not searched)"
+        elif tally.small == tally.found:
+            result.reason = (
+                f"faces too small: the largest is {tally.largest:.0f} px; at least {self.min_score_face:g} px are "
+                "needed to score one"
+            )
+        else:
+            longest = max((len(track.frames) for track in result.faces), default=0)
+            needed = min(self.min_track_frames, sampled)
+            result.reason = (
+                f"too few usable frames: the longest face track has {longest} scored frame(s) of {frames}, "
+                f"{needed} are needed"
+            )
