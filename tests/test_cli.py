@@ -124,3 +124,76 @@ def test_closed_output_pipe_ends_quietly(media):
         stderr = process.stderr.read().decode()
         code = process.wait(timeout=60)
     assert code == 141 and stderr == ""
+
+
+def test_scan_table_lists_each_input_and_exits_1_when_one_is_bad(capsys, media):
+    code, out, err = run(capsys, "scan", "-q", media / "astronaut.jpg", media / "no_face.mp4", media / "text.jpg")
+    lines = out.splitlines()
+    assert code == 1 and lines[0].split() == ["VERDICT", "SCORE", "FACES", "FRAMES", "INPUT"]
+    assert lines[1].split()[:4] == ["real", lines[1].split()[1], "1", "1"]
+    assert lines[2].startswith("not_applicable") and "no face found in 20 sampled frames" in lines[2]
+    assert lines[3].startswith("error") and "a text file" in lines[3]
+    assert "Traceback" not in err
+
+
+def test_scan_jsonl_and_json_validate_against_the_schema(capsys, media):
+    import jsonschema
+
+    from unmask.verdict import scan_schema
+
+    code, out, _ = run(capsys, "scan", "-q", "--format", "jsonl", "--frames", "4", media / "single_face.mp4")
+    (line,) = out.splitlines()
+    record = json.loads(line)
+    jsonschema.validate(record, scan_schema())
+    assert code == 0 and len(record["frames"]) == 4 and record["sampling"] == "4 evenly spaced frames"
+    code, out, _ = run(capsys, "scan", "-q", "--format", "json", media / "astronaut.jpg", media / "empty.jpg")
+    records = json.loads(out)
+    assert code == 1 and [r["verdict"] for r in records] == ["real", "error"]
+    for record in records:
+        jsonschema.validate(record, scan_schema())
+
+
+def test_scan_writes_heatmaps_and_walks_folders(capsys, media, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes((media / "astronaut.jpg").read_bytes())
+    (folder / "notes.txt").write_text("not media")
+    code, out, _ = run(capsys, "scan", "-q", folder, "--heatmaps", tmp_path / "heat")
+    assert code == 0 and len(out.splitlines()) == 2
+    (written,) = (tmp_path / "heat").rglob("*.jpg")
+    assert written.name.startswith("f000000_face00_")
+
+
+def test_scan_usage_errors(capsys, media, tmp_path):
+    code, _, err = run(capsys, "scan", tmp_path)
+    assert code == 2 and "no media files" in err
+    code, _, err = run(capsys, "scan", media / "astronaut.jpg", "--threshold", "1.5")
+    assert code == 2 and "--threshold" in err
+    code, _, err = run(capsys, "scan", media / "astronaut.jpg", "--model", tmp_path / "none.json")
+    assert code == 2 and "model card not found" in err
+
+
+def test_scan_threshold_option_is_used(capsys, media):
+    code, out, _ = run(capsys, "scan", "-q", "--format", "jsonl", "--threshold", "0", media / "astronaut.jpg")
+    record = json.loads(out)
+    assert code == 0 and record["verdict"] == "fake" and record["threshold"] == 0
+
+
+def test_forge_writes_a_contact_sheet(capsys, media, tmp_path):
+    code, out, _ = run(capsys, "forge", "-q", media / "astronaut.jpg", "-o", tmp_path, "--count", "3", "--seed", "1")
+    assert code == 0 and out.strip() == f"forgeries: {tmp_path / 'forgeries.jpg'}"
+    from PIL import Image
+
+    with Image.open(tmp_path / "forgeries.jpg") as sheet:
+        assert sheet.width > 600 and sheet.height > 150
+    code, _, err = run(capsys, "forge", "-q", media / "no_face.mp4", "-o", tmp_path / "none")
+    assert code == 2 and "no faces found" in err
+
+
+def test_eval_prints_groups(capsys, media, tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"path,label\n{media / 'astronaut.jpg'},real\n{media / 'no_face.mp4'},real\n")
+    code, out, _ = run(capsys, "eval", "-q", labels, "-o", tmp_path / "out")
+    assert code == 0 and out.splitlines()[0].startswith("GROUP")
+    assert any(line.startswith("all ") for line in out.splitlines())
+    assert (tmp_path / "out" / "metrics.json").is_file()

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -20,9 +21,13 @@ from unmask import __version__
 from unmask.errors import UnmaskError
 from unmask.faces import ALIGNMENT, FaceAnalyzer
 from unmask.faces.analyzer import MIN_FACE_SIZE, TILE_BELOW_FRACTION
-from unmask.faces.extract import INDEX_FILE, MAX_FACES, extract_faces
+from unmask.faces.extract import INDEX_FILE, MAX_FACES, collect_inputs, extract_faces
+from unmask.forge.forgeries import KINDS
 from unmask.media import Limits, MediaInfo, Sampling, probe
-from unmask.report import contact_sheet
+from unmask.models import FakeClassifier
+from unmask.report import HEADER, HeatmapWriter, contact_sheet, format_row
+from unmask.train.config import TrainConfig as TrainDefaults
+from unmask.verdict import DEFAULT_SAMPLING, Scanner
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -81,28 +86,22 @@ def _limits(args: argparse.Namespace) -> Limits:
     return Limits(max_pixels=int(args.max_megapixels * 1e6), max_duration_s=args.max_duration)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="unmask",
-        description="Tell real faces from deepfakes and live faces from presentation attacks, on a plain CPU.",
-    )
-    parser.add_argument("--version", action="version", version=f"unmask {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    faces = commands.add_parser(
-        "faces",
-        help="extract aligned face crops and landmarks from images, videos and folders",
-        description="Extract aligned face crops (PNG) and their 468 landmarks (.npy) from images, videos and "
-        "folders into DIR, with DIR/index.jsonl listing, per input file, its faces, crops or error.",
-    )
-    faces.add_argument("inputs", nargs="+", metavar="INPUT", help="image, video or folder (walked recursively)")
-    faces.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write crops and index to")
-    sampling = faces.add_argument_group("video frames (default: every frame)")
+def _add_sampling_options(parser: argparse.ArgumentParser, default: str) -> None:
+    sampling = parser.add_argument_group(f"video frames (default: {default})")
     spacing = sampling.add_mutually_exclusive_group()
-    spacing.add_argument("--every", type=_positive_int, default=1, metavar="N", help="keep every Nth frame")
+    spacing.add_argument("--every", type=_positive_int, metavar="N", help="keep every Nth frame")
     spacing.add_argument("--frames", type=_positive_int, metavar="N", help="keep N frames evenly spaced")
     sampling.add_argument("--fps", type=_positive_float, metavar="F", help="keep at most F frames per second")
-    found = faces.add_argument_group("faces")
+
+
+def _sampling(args: argparse.Namespace, default: Sampling) -> Sampling:
+    if args.every is None and args.frames is None and args.fps is None:
+        return default
+    return Sampling(every_nth=args.every or 1, count=args.frames, max_fps=args.fps)
+
+
+def _add_face_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    found = parser.add_argument_group("faces")
     tile_below = f"1/{round(1 / TILE_BELOW_FRACTION)}"
     found.add_argument(
         "--min-face",
@@ -120,16 +119,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep at most the N largest faces per frame (default %(default)s)",
     )
     found.add_argument(
+        "--no-tiles",
+        action="store_true",
+        help=f"search only the whole frame: faster on large frames, but misses most faces under {tile_below} of it",
+    )
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="unmask",
+        description="Tell real faces from deepfakes and live faces from presentation attacks, on a plain CPU.",
+    )
+    parser.add_argument("--version", action="version", version=f"unmask {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    faces = commands.add_parser(
+        "faces",
+        help="extract aligned face crops and landmarks from images, videos and folders",
+        description="Extract aligned face crops (PNG) and their 468 landmarks (.npy) from images, videos and "
+        "folders into DIR, with DIR/index.jsonl listing, per input file, its faces, crops or error.",
+    )
+    faces.add_argument("inputs", nargs="+", metavar="INPUT", help="image, video or folder (walked recursively)")
+    faces.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write crops and index to")
+    _add_sampling_options(faces, "every frame")
+    found = _add_face_options(faces)
+    found.add_argument(
         "--size",
         type=_positive_int,
         default=ALIGNMENT.size,
         metavar="PX",
         help=f"side of the square crops in pixels (default: %(default)s, the {ALIGNMENT.name} contract's)",
-    )
-    found.add_argument(
-        "--no-tiles",
-        action="store_true",
-        help=f"search only the whole frame: faster on large frames, but misses most faces under {tile_below} of it",
     )
     faces.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _add_media_options(faces)
@@ -138,12 +158,92 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("inputs", nargs="+", metavar="FILE")
     probe.add_argument("--json", action="store_true", help="print one JSON object per file")
     _add_media_options(probe)
+
+    scan = commands.add_parser(
+        "scan",
+        help="tell whether the faces in images and videos are real or manipulated",
+        description="Scan images, videos and folders for manipulated faces. Prints one row per input (verdict, "
+        "score of the worst face track, usable face tracks, sampled frames), or JSON. Verdicts: fake, real, "
+        "not_applicable (no face, faces too small, too few usable frames) or error, with the reason.",
+    )
+    scan.add_argument("inputs", nargs="+", metavar="INPUT", help="image, video or folder (walked recursively)")
+    scan.add_argument(
+        "--format",
+        choices=("table", "json", "jsonl"),
+        default="table",
+        help="table (default); json: one array at the end; jsonl: one object per input per line, as each finishes",
+    )
+    scan.add_argument("--heatmaps", metavar="DIR", help="write each scored face with its boundary map over it here")
+    scan.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
+    scan.add_argument(
+        "--threshold", type=_number, metavar="T", help="call a face fake at or above this score (default: the card's)"
+    )
+    _add_sampling_options(scan, f"{DEFAULT_SAMPLING.count} evenly spaced")
+    _add_face_options(scan)
+    scan.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    _add_media_options(scan)
+
+    forge = commands.add_parser(
+        "forge",
+        help="show the training forgeries made from real faces (real | forgery | mask | boundary)",
+        description="Make training forgeries of real faces, each from the same person only (self-blends, "
+        "partial composites, and autoencoder reconstructions when --autoencoder is given), and write a contact "
+        "sheet DIR/forgeries.jpg showing real | forgery | mask | boundary. INPUT is a folder of real images or "
+        "videos, or an 'unmask faces' output folder.",
+    )
+    forge.add_argument("inputs", nargs="+", metavar="INPUT")
+    forge.add_argument("-o", "--output", required=True, metavar="DIR")
+    forge.add_argument("--count", type=_positive_int, default=24, help="forgeries to draw (default %(default)s)")
+    forge.add_argument("--seed", type=int, default=0, help="(default %(default)s)")
+    forge.add_argument("--kind", choices=KINDS, action="append", help="only these kinds (repeatable)")
+    forge.add_argument(
+        "--autoencoder", metavar="PT", help="autoencoder.pt of a training run (needs torch) for reconstructions"
+    )
+    forge.add_argument("--frames", type=_positive_int, default=8, help="frames per video (default %(default)s)")
+    forge.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure the detector on labelled media (a labels CSV), beside peers",
+        description="Scan every file of a labels CSV (path,label[,source,method]; paths relative to the CSV) and "
+        "print video- and frame-level AUC and the error rates at the threshold, per folder, per method and overall. "
+        "Scores are cached in DIR/scores.jsonl and metrics written to DIR/metrics.json.",
+    )
+    evaluate.add_argument("labels", metavar="LABELS_CSV")
+    evaluate.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for scores and metrics")
+    evaluate.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
+    evaluate.add_argument(
+        "--mesonet", metavar="H5", help="also score the same crops with MesoNet (Meso4 Keras weights file)"
+    )
+    evaluate.add_argument("--only", metavar="FOLDER", action="append", help="evaluate only paths under FOLDER")
+    _add_sampling_options(evaluate, f"{DEFAULT_SAMPLING.count} evenly spaced")
+    evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    train = commands.add_parser(
+        "train",
+        help="train the deepfake detector on real faces only (needs the 'train' extra: torch)",
+        description="Train the detector on real faces only: forgeries of the same person are made on the fly. "
+        "INPUT is a folder of real images or videos, or the output folder of 'unmask faces'. Everything goes "
+        "to DIR; running again with the same DIR resumes from its last checkpoint.",
+    )
+    train.add_argument("inputs", nargs="+", metavar="INPUT")
+    train.add_argument("-o", "--output", required=True, metavar="DIR", help="run folder")
+    defaults = TrainDefaults()
+    train.add_argument("--steps", type=_positive_int, default=defaults.steps, help="detector steps (%(default)s)")
+    train.add_argument("--batch", type=_positive_int, default=defaults.batch, help="images per step (%(default)s)")
+    train.add_argument(
+        "--autoencoder-steps", type=_positive_int, default=defaults.autoencoder_steps, help="(%(default)s)"
+    )
+    train.add_argument("--frames", type=_positive_int, default=defaults.frames, help="frames per video (%(default)s)")
+    train.add_argument("--seed", type=int, default=defaults.seed, help="(%(default)s)")
+    train.add_argument("--device", default=defaults.device, help="cpu, cuda, or auto (%(default)s)")
+    train.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads, 0 = torch's default")
     return parser
 
 
 def _run_faces(args: argparse.Namespace) -> int:
     try:
-        sampling = Sampling(every_nth=args.every, count=args.frames, max_fps=args.fps)
+        sampling = _sampling(args, Sampling())
         contract = dataclasses.replace(ALIGNMENT, size=args.size)
     except ValueError as err:
         print(f"unmask faces: error: {err}", file=sys.stderr)
@@ -209,10 +309,169 @@ def _run_probe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_scan(args: argparse.Namespace) -> int:
+    if args.threshold is not None and not 0 <= args.threshold <= 1:
+        print(f"unmask scan: error: --threshold must lie in [0, 1], got {args.threshold:g}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        sampling = _sampling(args, DEFAULT_SAMPLING)
+    except ValueError as err:
+        print(f"unmask scan: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    files, _ = collect_inputs(args.inputs, exclude=Path(args.heatmaps) if args.heatmaps else None)
+    if not files:
+        print("unmask scan: error: no media files found in the inputs", file=sys.stderr)
+        return EXIT_USAGE
+    scanner = Scanner(
+        FakeClassifier(args.model),
+        FaceAnalyzer(min_face_size=args.min_face, tiles=not args.no_tiles),
+        sampling=sampling,
+        limits=_limits(args),
+        max_faces=args.max_faces,
+        threshold=args.threshold,
+    )
+    results = []
+    if args.format == "table":
+        print(HEADER, flush=True)
+    bar = tqdm(files, desc="scan", unit="file", disable=args.quiet or len(files) < 2, dynamic_ncols=True)
+    for entry in bar:
+        bars: list[tqdm] = []
+
+        def advance(done: int, expected: int | None, bars: list[tqdm] = bars, name: str = entry.path.name) -> None:
+            if not bars and (expected is None or expected > 1) and not args.quiet:
+                bars.append(tqdm(total=expected, desc=name[:30], unit="frame", leave=False, dynamic_ncols=True))
+            for frames in bars:
+                frames.update(done - frames.n)
+
+        writer = HeatmapWriter(args.heatmaps, entry.key) if args.heatmaps else None
+        result = scanner.scan(entry.path, on_frame=writer, progress=advance)
+        for frames in bars:
+            frames.close()
+        results.append(result)
+        if args.format == "table":
+            tqdm.write(format_row(result))
+        elif args.format == "jsonl":
+            tqdm.write(result.to_json())
+        sys.stdout.flush()
+    if args.format == "json":
+        print(json.dumps([result.to_dict() for result in results], indent=2))
+    errors = sum(result.verdict == "error" for result in results)
+    if errors:
+        return EXIT_USAGE if errors == len(results) else EXIT_SOME_FAILED
+    return EXIT_OK
+
+
+def _missing_extra(command: str, err: ImportError) -> int:
+    print(f"unmask {command}: error: {err.name} is missing; install with: pip install -e '.[train]'", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run_forge(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from unmask.forge import make_forgery
+    from unmask.forge.sheet import forgery_row, write_forgery_sheet
+    from unmask.forge.sources import load_crops, prepare_faces
+
+    reconstruct = None
+    if args.autoencoder:
+        try:
+            from unmask.train.autoencoder import load_reconstructor
+        except ImportError as err:
+            return _missing_extra("forge", err)
+        reconstruct = load_reconstructor(args.autoencoder)
+    kinds = args.kind or list(KINDS)
+    if kinds == ["reconstruction"] and reconstruct is None:
+        print("unmask forge: error: reconstructions need --autoencoder", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.output)
+    log = lambda message: tqdm.write(message, file=sys.stderr)  # noqa: E731
+    crops = load_crops(prepare_faces(args.inputs, out, args.frames, log=log, progress=not args.quiet))
+    if not crops:
+        print("unmask forge: error: no faces found in the inputs", file=sys.stderr)
+        return EXIT_USAGE
+    rng = np.random.default_rng(args.seed)
+    picks = rng.choice(len(crops), size=args.count, replace=len(crops) < args.count)
+    weights = {kind: 1.0 for kind in kinds}
+    rows = [
+        forgery_row(crops[i].image, make_forgery(crops[i].image, crops[i].landmarks, rng, reconstruct, weights))
+        for i in picks
+    ]
+    print(f"forgeries: {write_forgery_sheet(rows, out / 'forgeries.jpg')}")
+    return EXIT_OK
+
+
+def _auc(value: float | None) -> str:
+    return "-" if value is None or value != value else f"{value:.3f}"
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    from unmask.evaluate.run import Peer, evaluate
+
+    peers: list[Peer] = []
+    if args.mesonet:
+        from unmask.peers.mesonet import MesoNet
+
+        peers.append(MesoNet(args.mesonet))
+    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING))
+    only = [folder.rstrip("/") + "/" for folder in args.only or []]
+    metrics = evaluate(
+        args.labels,
+        args.output,
+        scanner,
+        peers,
+        progress=not args.quiet,
+        select=(lambda item: any(item.key.startswith(f) for f in only)) if only else None,
+    )
+    names = ["unmask", *(peer.name for peer in peers)]
+    columns = "  ".join(f"{name + ' AUC v/f':>18}" for name in names)
+    print(f"{'GROUP':<24} {'FILES':>5} {'N/A':>4} {columns}  {'FAKE>=T':>8} {'REAL>=T':>8} {'REAL FRAMES>=T':>14}")
+    for group, values in metrics["groups"].items():
+        ours = values["unmask"]
+        aucs = "  ".join(f"{_auc(values[n]['video_auc']) + ' / ' + _auc(values[n]['frame_auc']):>18}" for n in names)
+        fakes = f"{ours.get('fake_files_called_fake', 0)}/{ours['fake_files']}"
+        reals = f"{ours.get('real_files_called_fake', 0)}/{ours['real_files']}"
+        frames = ours.get("real_frames_above_threshold")
+        frames_text = "-" if frames is None else f"{100 * frames:.1f}%"
+        print(
+            f"{group:<24} {ours['files']:>5} {values['not_applicable']:>4} {aucs}  {fakes:>8} {reals:>8} "
+            f"{frames_text:>14}"
+        )
+    print(f"threshold {scanner.threshold:.4f}; metrics: {Path(args.output) / 'metrics.json'}")
+    return EXIT_OK
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    try:
+        from unmask.train.loop import train
+    except ImportError as err:
+        return _missing_extra("train", err)
+    config = TrainDefaults(
+        steps=args.steps,
+        batch=args.batch,
+        autoencoder_steps=args.autoencoder_steps,
+        frames=args.frames,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+        inputs=list(args.inputs),
+    )
+    summary = train(config, Path(args.output), log=lambda message: tqdm.write(message, file=sys.stderr))
+    print(f"detector: {Path(args.output) / 'detector.onnx'} ({summary['images_seen']} images seen)")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
-    runners = {"faces": _run_faces, "probe": _run_probe}
+    runners = {
+        "eval": _run_eval,
+        "faces": _run_faces,
+        "forge": _run_forge,
+        "probe": _run_probe,
+        "scan": _run_scan,
+        "train": _run_train,
+    }
     try:
         return runners[args.command](args)
     except UnmaskError as err:
