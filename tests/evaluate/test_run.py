@@ -6,7 +6,9 @@ from PIL import Image
 
 from unmask.errors import UnmaskError
 from unmask.evaluate import run as eval_run
-from unmask.evaluate.run import METRICS_FILE, SCORES_FILE, evaluate, read_labels
+from unmask.evaluate.datasets import read_labels
+from unmask.evaluate.robustness import parse_rungs
+from unmask.evaluate.run import METRICS_FILE, SCORES_FILE, evaluate, run_ladder
 from unmask.faces import FaceAnalyzer
 from unmask.forge import self_blend
 from unmask.media import Sampling
@@ -36,26 +38,63 @@ def labelled(tmp_path_factory, media, astronaut):
 
 def test_evaluate_writes_scores_and_metrics_and_reuses_its_cache(tmp_path, labelled, monkeypatch):
     scanner = Scanner(sampling=Sampling(count=4))
-    metrics = evaluate(labelled, tmp_path, scanner, [ConstantPeer()], progress=False)
+    items = read_labels(labelled)
+    metrics, records = evaluate(items, tmp_path, scanner, [ConstantPeer()], progress=False, replicates=50)
+    assert len(records) == 5 and {r["group"] for r in records} == {"."}
     overall = metrics["groups"]["all"]
     assert overall["not_applicable"] == 1 and overall["errors"] == 0
     ours = overall["unmask"]
-    assert (ours["files"], ours["scored_files"], ours["real_files"], ours["fake_files"]) == (5, 4, 2, 2)
-    assert ours["frames"] == 1 + 4 + 1 + 1
-    assert ours["video_auc"] == 1.0 and ours["min_fake_minus_max_real"] > 0
-    assert overall["constant"]["video_auc"] == 0.5
-    assert {"real_files_called_fake", "fake_files_called_fake", "real_frames_above_threshold"} <= set(ours)
-    assert set(metrics["groups"]) >= {"all", "method:original", "method:self-blend"}
+    assert (ours["files"], ours["scored_files"], ours["video"]["real"], ours["video"]["fake"]) == (5, 4, 2, 2)
+    assert ours["frame"]["n"] == 1 + 4 + 1 + 1
+    video = ours["video"]
+    assert video["auc"] == 1.0 and video["ap"] == 1.0 and video["eer"] == 0.0 and ours["min_fake_minus_max_real"] > 0
+    assert video["auc_ci"] == [1.0, 1.0] and video["tpr_at_fpr_1"] == 1.0
+    assert set(video["at_threshold"]) == {"true_fake", "false_fake", "true_real", "false_real", "accuracy"}
+    assert overall["constant"]["video"]["auc"] == 0.5 and "at_threshold" not in overall["constant"]["video"]
+    # a method's fakes are measured against the reals of the sets they come from
+    assert set(metrics["groups"]) == {"all", "set:.", "method:self-blend"}
+    assert metrics["groups"]["method:self-blend"]["unmask"]["video"]["real"] == 2
     assert metrics["protocol"]["sampling"] == "4 evenly spaced frames"
     assert metrics["protocol"]["model"] == scanner.classifier.card.identity()
+    assert metrics["thresholds"] == {"unmask": scanner.threshold, "constant": None}
     saved = json.loads((tmp_path / METRICS_FILE).read_text())
-    assert saved["groups"]["all"]["unmask"]["video_auc"] == 1.0
+    assert saved["groups"]["all"]["unmask"]["video"]["auc"] == 1.0
     assert len((tmp_path / SCORES_FILE).read_text().splitlines()) == 5
+    videos = [r for r in records if r["key"].endswith("single_face.mp4")]
+    assert len(videos[0]["frame_times"]) == len(videos[0]["unmask"]["frames"]) == 4
 
     calls = []
     monkeypatch.setattr(eval_run, "score_item", lambda *args: calls.append(args))
-    again = evaluate(labelled, tmp_path, scanner, [ConstantPeer()], progress=False)
+    again, _ = evaluate(items, tmp_path, scanner, [ConstantPeer()], progress=False, replicates=50)
     assert calls == [] and again["groups"] == metrics["groups"]
+
+
+def test_an_interrupted_cache_line_is_scanned_again(tmp_path, labelled):
+    scanner = Scanner(sampling=Sampling(count=2))
+    items = read_labels(labelled)[:2]
+    evaluate(items, tmp_path, scanner, progress=False, replicates=0)
+    lines = (tmp_path / SCORES_FILE).read_text().splitlines()
+    (tmp_path / SCORES_FILE).write_text(lines[0] + "\n" + lines[1][:40])  # the second line cut short
+    _, records = evaluate(items, tmp_path, scanner, progress=False, replicates=0)
+    assert [r["key"] for r in records] == [item.key for item in items]
+
+
+def test_robustness_ladder_launders_then_scores_each_rung(tmp_path, labelled):
+    scanner = Scanner(sampling=Sampling(count=2))
+    items = read_labels(labelled)
+    baseline, _ = evaluate(items, tmp_path, scanner, progress=False, replicates=0)
+    rungs = parse_rungs("jpeg-30,h264-crf40")
+    ladder = run_ladder(items, tmp_path / "robustness", scanner, [], rungs, baseline, progress=False)
+    assert [rung["name"] for rung in ladder["rungs"]] == ["jpeg-30", "h264-crf40"]
+    assert ladder["baseline"]["groups"]["all"]["unmask"] == baseline["groups"]["all"]["unmask"]["video"]["auc"]
+    jpeg_rung = json.loads((tmp_path / "robustness" / "jpeg-30" / METRICS_FILE).read_text())
+    assert jpeg_rung["protocol"]["laundering"] == "jpeg-30"
+    assert jpeg_rung["groups"]["all"]["unmask"]["files"] == 5
+    # H.264 rungs leave stills out: only the two clips are scanned
+    h264 = json.loads((tmp_path / "robustness" / "h264-crf40" / METRICS_FILE).read_text())
+    assert h264["groups"]["all"]["unmask"]["files"] == 2
+    assert scanner.transform is None
+    assert json.loads((tmp_path / "robustness" / "robustness.json").read_text()) == ladder
 
 
 def test_labels_are_checked(tmp_path):

@@ -1,26 +1,28 @@
 """``unmask eval``: scan labelled media, cache every score, and measure how well real and fake are told apart.
 
-Labels come from a CSV with at least ``path`` and ``label`` (``real`` or ``fake``) columns, paths relative to the
-CSV's folder; ``source``/``method`` columns, if present, are kept. Each file is scanned with the shipped (or a
-given) model under the usual protocol (:data:`~unmask.verdict.DEFAULT_SAMPLING` frames, every face found,
-the crop contract of the model card), and, when asked, a peer detector scores *the same aligned crops*.
+Items come from :mod:`unmask.evaluate.datasets` (a labels CSV, real/ and fake/ folders, or a published
+layout). Each file is scanned with the shipped (or a given) model under the usual protocol
+(:data:`~unmask.verdict.DEFAULT_SAMPLING` frames, every face found, the crop contract of the model card), and,
+when asked, a peer detector scores *the same aligned crops*.
 
-Groups are the first folder of each path (``ffpp``, ``dfdc``, ``ciplab``...) and each ``method``. Per group and
-overall: video-level AUC (one score per file: its worst face track), frame-level AUC (the highest face score of
-each sampled frame), and at the model's threshold the share of files and frames called fake. Files with no
-scorable face (``not_applicable``) or unreadable ones are counted, not scored.
+Groups (:func:`groups_of`): ``all``, each set (``set:ffpp``...) and each manipulation (``method:Deepfakes``: its
+fakes against the reals of the same sets). Per group and detector, at two levels, video (one score per file:
+the mean of each usable face track, the highest track) and frame (the highest face score of each sampled
+frame): AUC, average precision, equal error rate with bootstrap 95% intervals (files resampled with all their
+frames, reals and fakes apart), the share of fakes caught at 1% and 5% false alarms, and the confusion counts
+and accuracy at the detector's threshold. Files with no scorable face (``not_applicable``) or unreadable ones
+are counted, not scored.
 
-Scores are cached in ``OUT/scores.jsonl`` keyed by file, model sha256 and protocol: a re-run only scans what is
-missing.
+Scores are cached in ``OUT/scores.jsonl`` keyed by file and protocol (model sha256, sampling, crop contract,
+laundering...): a re-run only scans what is missing, and a run with other metrics or another grouping is
+instant. Lines are appended; a line cut short by an interrupted run is ignored and its file scanned again.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,8 +30,16 @@ import numpy as np
 from tqdm import tqdm
 
 from unmask import __version__
-from unmask.errors import UnmaskError
-from unmask.evaluate.metrics import roc_auc
+from unmask.evaluate.datasets import Item
+from unmask.evaluate.metrics import (
+    average_precision,
+    bootstrap_ci,
+    confusion,
+    equal_error_rate,
+    roc_auc,
+    tpr_at_fpr,
+)
+from unmask.evaluate.robustness import LADDER, Laundering, scratch_dir
 from unmask.media import Frame
 from unmask.verdict import FaceScore, Scanner
 
@@ -43,39 +53,6 @@ class Peer(Protocol):
     name: str
 
     def predict(self, crops: np.ndarray) -> np.ndarray: ...
-
-
-@dataclass(frozen=True)
-class Item:
-    """One labelled file."""
-
-    path: Path
-    key: str
-    label: str
-    method: str
-
-    @property
-    def group(self) -> str:
-        return self.key.split("/", 1)[0] if "/" in self.key else "."
-
-
-def read_labels(csv_path: str | os.PathLike[str]) -> list[Item]:
-    """The labelled files of a CSV (``path,label[,source,method,...]``); bad rows raise a one-line error."""
-    csv_path = Path(csv_path)
-    try:
-        with open(csv_path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as err:
-        raise UnmaskError(f"{csv_path}: {err.strerror or err}") from None
-    items = []
-    for number, row in enumerate(rows, start=2):
-        if not row.get("path") or row.get("label") not in ("real", "fake"):
-            raise UnmaskError(f"{csv_path}:{number}: needs a path and a label of 'real' or 'fake'")
-        method = row.get("method") or row["label"]
-        items.append(Item(csv_path.parent / row["path"], row["path"], row["label"], method))
-    if not items:
-        raise UnmaskError(f"{csv_path}: no labelled rows")
-    return items
 
 
 def protocol(scanner: Scanner, peers: list[Peer]) -> dict[str, Any]:
@@ -128,13 +105,16 @@ def score_item(scanner: Scanner, item: Item, peers: list[Peer]) -> dict[str, Any
     usable = {track.id for track in result.faces if track.usable}
     faces = [(face.index, track.id, face.score) for track in result.faces for face in track.frames]
     video, frames = _aggregate(faces, usable)
+    times = {frame.index: frame.time for frame in result.frames}
     record: dict[str, Any] = {
         "key": item.key,
+        "group": item.group,
         "label": item.label,
         "method": item.method,
         "verdict": result.verdict,
         "reason": result.reason,
         "unmask": {"video": video, "frames": frames, "faces": [score for _, _, score in faces]},
+        "frame_times": [times[index] for index in sorted({index for index, _, _ in faces})],
         "seconds": round(result.timings.get("total_s", 0.0), 3),
     }
     for name, rows in peer_scores.faces.items():
@@ -143,87 +123,187 @@ def score_item(scanner: Scanner, item: Item, peers: list[Peer]) -> dict[str, Any
     return record
 
 
-def _summary(records: list[dict[str, Any]], detector: str, threshold: float | None) -> dict[str, Any]:
+def _level(
+    labels: np.ndarray, scores: np.ndarray, clusters: np.ndarray, threshold: float | None, replicates: int
+) -> dict[str, Any]:
+    """Every metric of one level (videos or frames), with bootstrap intervals over videos."""
+    out: dict[str, Any] = {"n": len(labels), "real": int((~labels).sum()), "fake": int(labels.sum())}
+    for name, metric in (("auc", roc_auc), ("ap", average_precision), ("eer", equal_error_rate)):
+        out[name] = _number(metric(labels, scores))
+        if replicates:
+            out[f"{name}_ci"] = [_number(v) for v in bootstrap_ci(metric, labels, scores, clusters, replicates)]
+    out["tpr_at_fpr_1"] = _number(tpr_at_fpr(labels, scores, 0.01))
+    out["tpr_at_fpr_5"] = _number(tpr_at_fpr(labels, scores, 0.05))
+    if threshold is not None:
+        out["at_threshold"] = {
+            key: v if isinstance(v, int) else _number(v) for key, v in confusion(labels, scores, threshold).items()
+        }
+    return out
+
+
+def _number(value: float) -> float | None:
+    """JSON has no NaN: an undefined metric is null."""
+    return None if value is None or np.isnan(value) else round(float(value), 6)
+
+
+def _summary(records: list[dict[str, Any]], detector: str, threshold: float | None, replicates: int) -> dict:
+    """One detector on a set of files: counts, the video level (one score per file: its worst usable track)
+    and the frame level (the highest face score of each sampled frame)."""
     scored = [r for r in records if r[detector]["video"] is not None]
     labels = np.array([r["label"] == "fake" for r in scored], dtype=bool)
     videos = np.array([r[detector]["video"] for r in scored], dtype=np.float64)
-    frame_labels = np.concatenate([[r["label"] == "fake"] * len(r[detector]["frames"]) for r in scored] or [[]])
+    counts = [len(r[detector]["frames"]) for r in scored]
+    frame_labels = np.repeat(labels, counts)
     frames = np.concatenate([r[detector]["frames"] for r in scored] or [[]]).astype(np.float64)
     out: dict[str, Any] = {
         "files": len(records),
         "scored_files": len(scored),
-        "real_files": int((~labels).sum()),
-        "fake_files": int(labels.sum()),
-        "frames": len(frames),
-        "video_auc": roc_auc(labels, videos),
-        "frame_auc": roc_auc(frame_labels.astype(bool), frames),
+        "threshold": threshold,
+        "video": _level(labels, videos, np.arange(len(scored)), threshold, replicates),
+        "frame": _level(frame_labels, frames, np.repeat(np.arange(len(scored)), counts), threshold, replicates),
     }
-    if len(scored):
-        real, fake = videos[~labels], videos[labels]
-        out["min_fake_minus_max_real"] = float(fake.min() - real.max()) if len(real) and len(fake) else None
-    if threshold is not None and len(scored):
-        called = videos >= threshold
-        frame_called = frames >= threshold
-        out["threshold"] = threshold
-        out["real_files_called_fake"] = int((called & ~labels).sum())
-        out["fake_files_called_fake"] = int((called & labels).sum())
-        real_frames = frame_labels == 0
-        out["real_frames_above_threshold"] = float(frame_called[real_frames].mean()) if real_frames.any() else None
-        out["fake_frames_above_threshold"] = float(frame_called[~real_frames].mean()) if (~real_frames).any() else None
+    real, fake = videos[~labels], videos[labels]
+    out["min_fake_minus_max_real"] = _number(fake.min() - real.max()) if len(real) and len(fake) else None
     return out
 
 
-def summarise(records: list[dict[str, Any]], detectors: list[str], threshold: float) -> dict[str, Any]:
-    """Metrics per group (first folder), per method and overall, for unmask and each peer."""
+def groups_of(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """``all``; ``set:<group>`` for each set; ``method:<m>`` for each manipulation: its fakes against the reals
+    of the sets they come from."""
     groups: dict[str, list[dict[str, Any]]] = {"all": records}
     for record in records:
-        first = record["key"].split("/", 1)[0]
-        groups.setdefault(f"set:{first}", []).append(record)
-        groups.setdefault(f"method:{record['method']}", []).append(record)
+        groups.setdefault(f"set:{record['group']}", []).append(record)
+    fakes_by_method: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        if record["label"] == "fake":
+            fakes_by_method.setdefault(record["method"], []).append(record)
+    for method, fakes in sorted(fakes_by_method.items()):
+        sets = {record["group"] for record in fakes}
+        reals = [r for r in records if r["label"] == "real" and r["group"] in sets]
+        groups[f"method:{method}"] = reals + fakes
+    return groups
+
+
+def summarise(
+    records: list[dict[str, Any]], thresholds: dict[str, float | None], replicates: int = 1000
+) -> dict[str, Any]:
+    """Metrics per group (see :func:`groups_of`) for unmask and each peer (``thresholds`` names each detector
+    with the threshold its calls are counted at, or None)."""
     return {
-        name: {
-            detector: _summary(rows, detector, threshold if detector == "unmask" else None) for detector in detectors
-        }
+        name: {detector: _summary(rows, detector, threshold, replicates) for detector, threshold in thresholds.items()}
         | {"not_applicable": sum(r["verdict"] == "not_applicable" for r in rows)}
         | {"errors": sum(r["verdict"] == "error" for r in rows)}
-        for name, rows in groups.items()
+        for name, rows in groups_of(records).items()
     }
 
 
+def thresholds_of(scanner: Scanner, peers: list[Peer]) -> dict[str, float | None]:
+    """Each detector's decision threshold: the model card's for unmask, a peer's own (if it has one)."""
+    return {"unmask": scanner.threshold} | {peer.name: getattr(peer, "threshold", None) for peer in peers}
+
+
+def _read_cache(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    cached: dict[tuple[str, str], dict[str, Any]] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+                cached[(record["key"], json.dumps(record["protocol"], sort_keys=True))] = record
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by an interrupted run: scanned again
+    return cached
+
+
 def evaluate(
-    labels_csv: str | os.PathLike[str],
+    items: list[Item],
     out_dir: str | os.PathLike[str],
     scanner: Scanner,
     peers: list[Peer] | None = None,
     progress: bool = True,
-    select: Callable[[Item], bool] | None = None,
-) -> dict[str, Any]:
-    """Score every labelled file (reusing cached scores made under the same protocol) and write
-    ``scores.jsonl`` and ``metrics.json`` into ``out_dir``; returns the metrics."""
+    replicates: int = 1000,
+    laundering: Laundering | None = None,
+    dataset: str = "",
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Score every item (reusing cached scores made under the same protocol), write ``scores.jsonl`` and
+    ``metrics.json`` into ``out_dir``, and return the metrics and the record of each item scored.
+    ``laundering`` changes the media first (one rung of the robustness ladder); ``replicates`` bootstrap
+    replicates give the 95% intervals (0: none)."""
     peers = peers or []
-    items = [item for item in read_labels(labels_csv) if select is None or select(item)]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    proto = protocol(scanner, peers)
+    proto = protocol(scanner, peers) | {"laundering": laundering.name if laundering else None}
+    proto_key = json.dumps(proto, sort_keys=True)
     cache_path = out / SCORES_FILE
-    cached: dict[str, dict[str, Any]] = {}
-    if cache_path.is_file():
-        for line in cache_path.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            if record.get("protocol") == proto:
-                cached[record["key"]] = record
+    cached = _read_cache(cache_path)
     records = []
-    with open(cache_path, "w", encoding="utf-8") as cache:
-        for item in tqdm(items, desc="eval", unit="file", disable=not progress, dynamic_ncols=True):
-            record = cached.get(item.key) or {**score_item(scanner, item, peers), "protocol": proto}
-            cache.write(json.dumps(record) + "\n")
-            cache.flush()
-            records.append(record)
+    previous = scanner.transform
+    if laundering is not None and not laundering.videos_only:
+        scanner.transform = laundering.frame
+    try:
+        with scratch_dir() as scratch, open(cache_path, "a", encoding="utf-8") as cache:
+            bar = tqdm(
+                items, desc=f"eval {laundering.name}" if laundering else "eval", unit="file", disable=not progress
+            )
+            for item in bar:
+                record = cached.get((item.key, proto_key))
+                if record is None:
+                    path = item.path if laundering is None else laundering.file(item.path, Path(scratch))
+                    if path is None:
+                        continue  # a still, in a rung for videos only
+                    record = {**score_item(scanner, replace(item, path=path), peers), "protocol": proto}
+                    cache.write(json.dumps(record) + "\n")
+                    cache.flush()
+                # the scores stand; the labels and groups are today's
+                records.append({**record, "label": item.label, "method": item.method, "group": item.group})
+    finally:
+        scanner.transform = previous
     metrics = {
-        "labels": str(labels_csv),
-        "threshold": scanner.threshold,
+        "dataset": dataset,
+        "unmask_version": __version__,
+        "thresholds": thresholds_of(scanner, peers),
         "protocol": proto,
-        "groups": summarise(records, ["unmask", *(peer.name for peer in peers)], scanner.threshold),
+        "bootstrap": {"replicates": replicates, "level": 0.95, "resampled": "files (all frames of a file together)"},
+        "groups": summarise(records, thresholds_of(scanner, peers), replicates),
     }
     (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    return metrics
+    return metrics, records
+
+
+def _aucs(metrics: dict[str, Any]) -> dict[str, dict[str, float | None]]:
+    """Video AUC of each detector, overall and per set."""
+    return {
+        name: {detector: values[detector]["video"]["auc"] for detector in metrics["thresholds"]}
+        for name, values in metrics["groups"].items()
+        if name == "all" or name.startswith("set:")
+    }
+
+
+def run_ladder(
+    items: list[Item],
+    out_dir: str | os.PathLike[str],
+    scanner: Scanner,
+    peers: list[Peer] | None = None,
+    rungs: tuple[Laundering, ...] = LADDER,
+    baseline: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Evaluate every rung of the robustness ladder (each in ``out_dir/<rung>/``, cached like any evaluation)
+    and write ``out_dir/robustness.json``: the video AUC of each detector per rung, overall and per set."""
+    out = Path(out_dir)
+    ladder: dict[str, Any] = {
+        "baseline": {"name": "none", "groups": _aucs(baseline)} if baseline else None,
+        "rungs": [],
+    }
+    for rung in rungs:
+        metrics, _ = evaluate(items, out / rung.name, scanner, peers, progress, replicates=0, laundering=rung)
+        ladder["rungs"].append(
+            {
+                "name": rung.name,
+                "kind": rung.kind,
+                "value": rung.value,
+                "groups": _aucs(metrics),
+                "not_applicable": metrics["groups"]["all"]["not_applicable"],
+            }
+        )
+    (out / "robustness.json").write_text(json.dumps(ladder, indent=2) + "\n", encoding="utf-8")
+    return ladder

@@ -74,6 +74,7 @@ class MesoNet:
     """Meso4 loaded from a Keras HDF5 weights file (``Meso4_DF.h5`` or ``Meso4_F2F.h5``); scores face crops."""
 
     name = "mesonet"
+    threshold = 0.5  # its own decision point: P(real) below one half
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         try:

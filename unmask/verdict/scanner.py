@@ -4,7 +4,8 @@ For a video, ``sampling`` frames (default: 32 evenly spaced, as strong published
 one at a time; faces are found, followed into tracks, aligned under the model's crop contract and scored in one
 batch per frame. A still is one frame. Faces whose box is under ``min_score_face`` pixels are found but not
 scored (upsampled from too few pixels, a real face looks like a re-rendered one); a video track needs
-``min_track_frames`` scored frames (or all sampled frames, when fewer were sampled) to count.
+``min_track_frames`` scored frames (or all sampled frames, when fewer were sampled) to count. ``transform``, if
+given, changes each decoded frame before faces are looked for (the robustness ladder launders frames with it).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Scanner:
         min_score_face: float = MIN_SCORE_FACE,
         min_track_frames: int = MIN_TRACK_FRAMES,
         threshold: float | None = None,
+        transform: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         self.classifier = classifier or FakeClassifier()
         self.analyzer = analyzer or FaceAnalyzer()
@@ -70,12 +72,17 @@ class Scanner:
         self.min_track_frames = min_track_frames
         self.threshold = self.classifier.threshold if threshold is None else float(threshold)
         self.contract = self.classifier.card.contract
+        self.transform = transform
 
     def _frames(self, source: Source, info: MediaInfo | None) -> Iterator[Frame]:
         if isinstance(source, np.ndarray):
-            yield Frame(image=as_rgb_uint8(source), index=0, time=None)
-            return
-        yield from read_frames(source, self.sampling, self.limits, info=info)
+            frames: Iterator[Frame] = iter([Frame(image=as_rgb_uint8(source), index=0, time=None)])
+        else:
+            frames = read_frames(source, self.sampling, self.limits, info=info)
+        for frame in frames:
+            if self.transform is not None:
+                frame = Frame(image=self.transform(frame.image), index=frame.index, time=frame.time)
+            yield frame
 
     def scan(
         self,

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from unmask.evaluate.robustness import LADDER, Laundering, parse_rungs
+from unmask.media import Sampling, probe, read_frames, write_video
+
+
+def test_the_ladder_holds_every_rung_the_issue_names():
+    assert [rung.name for rung in LADDER] == [
+        "jpeg-90", "jpeg-70", "jpeg-50", "jpeg-30",
+        "scale-0.75", "scale-0.5", "scale-0.25",
+        "h264-crf23", "h264-crf30", "h264-crf40",
+        "blur-1", "blur-2", "noise-5", "noise-10",
+    ]  # fmt: skip
+
+
+def test_frame_launderings_change_pixels_as_promised(astronaut_face):
+    image, _ = astronaut_face
+    assert Laundering("scale", 0.5).frame(image).shape == (112, 112, 3)
+    for rung in (Laundering("jpeg", 30), Laundering("blur", 2), Laundering("noise", 10)):
+        out = rung.frame(image)
+        assert out.shape == image.shape and out.dtype == np.uint8
+        assert 1 < np.abs(out.astype(int) - image).mean() < 30, rung.name
+    # lower JPEG quality, more change; the same noise pattern on every call
+    diff = [np.abs(Laundering("jpeg", q).frame(image).astype(int) - image).mean() for q in (90, 30)]
+    assert diff[0] < diff[1]
+    assert np.array_equal(Laundering("noise", 5).frame(image), Laundering("noise", 5).frame(image))
+
+
+def test_h264_rung_reencodes_videos_and_leaves_stills_out(tmp_path, media):
+    rung = Laundering("h264", 40)
+    assert rung.file(media / "astronaut.jpg", tmp_path) is None
+    assert rung.file(media / "empty.jpg", tmp_path) == media / "empty.jpg"  # the scan reports it
+    source = tmp_path / "clip.mp4"
+    rng = np.random.default_rng(0)
+    write_video(source, (rng.integers(0, 255, (64, 64, 3), dtype=np.uint8) for _ in range(6)), fps=12, crf=10)
+    out = rung.file(source, tmp_path)
+    assert out != source and probe(out).frame_count == 6 and probe(out).fps == pytest.approx(12)
+    assert out.stat().st_size < source.stat().st_size  # CRF 40 throws detail away
+    assert len(list(read_frames(out, Sampling()))) == 6
+
+
+def test_rungs_are_parsed_by_name():
+    assert parse_rungs("all") == LADDER
+    assert [r.name for r in parse_rungs("jpeg-50, h264-crf30")] == ["jpeg-50", "h264-crf30"]
+    with pytest.raises(ValueError, match="unknown rung 'jpeg-55'"):
+        parse_rungs("jpeg-55")
+    with pytest.raises(ValueError):
+        Laundering("sepia", 1)
