@@ -190,10 +190,23 @@ def test_forge_writes_a_contact_sheet(capsys, media, tmp_path):
     assert code == 2 and "no faces found" in err
 
 
-def test_eval_prints_groups(capsys, media, tmp_path):
+def test_eval_prints_groups_and_writes_the_summary(capsys, media, tmp_path):
     labels = tmp_path / "labels.csv"
     labels.write_text(f"path,label\n{media / 'astronaut.jpg'},real\n{media / 'no_face.mp4'},real\n")
-    code, out, _ = run(capsys, "eval", "-q", labels, "-o", tmp_path / "out")
+    code, out, _ = run(capsys, "eval", "-q", labels, "-o", tmp_path / "out", "--bootstrap", "10")
     assert code == 0 and out.splitlines()[0].startswith("GROUP")
     assert any(line.startswith("all ") for line in out.splitlines())
-    assert (tmp_path / "out" / "metrics.json").is_file()
+    assert "Protocol: unmask" in out and "summary:" in out.splitlines()[-1]
+    for name in ("metrics.json", "scores.jsonl", "index.html", "roc.png", "histograms.png"):
+        assert (tmp_path / "out" / name).is_file(), name
+
+
+def test_eval_usage_errors(capsys, media, tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"path,label\n{media / 'astronaut.jpg'},real\n")
+    code, _, err = run(capsys, "eval", "-q", labels, "-o", tmp_path / "out", "--robustness", "jpeg-55")
+    assert code == 2 and err.strip().startswith("unmask: error: --robustness: unknown rung 'jpeg-55'")
+    code, _, err = run(capsys, "eval", "-q", tmp_path / "nowhere", "-o", tmp_path / "out")
+    assert code == 2 and "no such file or folder" in err and "Traceback" not in err
+    code, _, err = run(capsys, "eval", "-q", labels, "-o", tmp_path / "out", "--only", "ffpp")
+    assert code == 2 and "no file of" in err

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from unmask.evaluate.datasets import load_dataset
 from unmask.evaluate.metrics import threshold_at_fpr
-from unmask.evaluate.run import METRICS_FILE, SCORES_FILE, evaluate, summarise
+from unmask.evaluate.run import METRICS_FILE, evaluate, summarise
 from unmask.faces.align import ALIGNMENT
 from unmask.models import WEIGHTS, FakeClassifier, load_card, sha256_of
 from unmask.peers.mesonet import MesoNet
@@ -97,8 +98,8 @@ def main() -> int:
     scanner = Scanner(FakeClassifier(load_card(card_path)))
     mesonet = MesoNet(args.models / "mesonet" / "Meso4_DF.h5")
     labels = args.data / "dev" / "labels.csv"
-    evaluate(labels, eval_dir, scanner, [mesonet])
-    records = [json.loads(line) for line in (eval_dir / SCORES_FILE).read_text(encoding="utf-8").splitlines()]
+    items = load_dataset(labels)
+    _, records = evaluate(items, eval_dir, scanner, [mesonet], replicates=0, dataset=str(labels))
     real_faces = np.array(
         [
             score
@@ -107,9 +108,17 @@ def main() -> int:
             for score in record["unmask"]["faces"]
         ]
     )
+    calibration_files = sum(r["label"] == "real" and r["key"].startswith(CALIBRATION_SETS) for r in records)
     threshold = threshold_at_fpr(real_faces, MAX_REAL_FACES_ABOVE)
-    groups = summarise(records, ["unmask", mesonet.name], threshold)
-    metrics = {"labels": str(labels), "threshold": threshold, "protocol": records[0]["protocol"], "groups": groups}
+    thresholds = {"unmask": threshold, mesonet.name: mesonet.threshold}
+    groups = summarise(records, thresholds)
+    metrics = {
+        "dataset": str(labels),
+        "thresholds": thresholds,
+        "protocol": records[0]["protocol"],
+        "bootstrap": {"replicates": 1000, "level": 0.95, "resampled": "files (all frames of a file together)"},
+        "groups": groups,
+    }
     (eval_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
 
     config = train_json["config"]
@@ -149,17 +158,15 @@ def main() -> int:
             "evaluation": {
                 "command": f"unmask eval {labels} -o {eval_dir} --mesonet {args.models / 'mesonet' / 'Meso4_DF.h5'}",
                 "protocol": metrics["protocol"],
-                "groups": {
-                    name: values
-                    for name, values in groups.items()
-                    if name.startswith("set:") or name.startswith("method:") or name == "all"
-                },
+                "bootstrap": metrics["bootstrap"],
+                "groups": groups,
             },
             "limitations": [
                 "Trained against blends and autoencoder renders: faces re-rendered whole (one-shot talking heads, "
                 "lip-sync) leave no blending boundary and are mostly missed.",
                 "Faces under 64 px are not scored; heavy compression and upscaling lower the scores of fakes.",
-                "The threshold was set on 10 real clips; other cameras and compression may raise false alarms.",
+                f"The threshold was set on {calibration_files} real clips; other cameras and compression may raise "
+                "false alarms.",
             ],
         }
     )

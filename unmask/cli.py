@@ -204,18 +204,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser(
         "eval",
-        help="measure the detector on labelled media (a labels CSV), beside peers",
-        description="Scan every file of a labels CSV (path,label[,source,method]; paths relative to the CSV) and "
-        "print video- and frame-level AUC and the error rates at the threshold, per folder, per method and overall. "
-        "Scores are cached in DIR/scores.jsonl and metrics written to DIR/metrics.json.",
+        help="measure the detector on labelled media, beside peers, with a robustness ladder",
+        description="Scan every file of a labelled dataset and print per-group and overall metrics with 95%% "
+        "bootstrap intervals (video and frame AUC, AP, EER, fakes caught at 5%% false alarms, calls at the "
+        "threshold). DATASET is a labels CSV (path,label[,source,method]; paths relative to the CSV), a folder "
+        "holding one, a folder with real/ and fake/ subfolders, or a FaceForensics++, Celeb-DF-v2 or DFDC folder. "
+        "Writes DIR/scores.jsonl (a cache: a re-run only scans what is missing), DIR/metrics.json, PNG plots and "
+        "DIR/index.html.",
     )
-    evaluate.add_argument("labels", metavar="LABELS_CSV")
-    evaluate.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for scores and metrics")
+    evaluate.add_argument("dataset", metavar="DATASET")
+    evaluate.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for scores, metrics, plots")
     evaluate.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
     evaluate.add_argument(
         "--mesonet", metavar="H5", help="also score the same crops with MesoNet (Meso4 Keras weights file)"
     )
     evaluate.add_argument("--only", metavar="FOLDER", action="append", help="evaluate only paths under FOLDER")
+    evaluate.add_argument("--compression", metavar="C", help="FaceForensics++ only: c0, c23, c40 or raw")
+    evaluate.add_argument(
+        "--robustness",
+        metavar="RUNGS",
+        help="also evaluate after laundering: 'all' (JPEG 90/70/50/30, scale 0.75/0.5/0.25, H.264 CRF 23/30/40, "
+        "blur 1/2, noise 5/10) or names such as jpeg-50,h264-crf30",
+    )
+    evaluate.add_argument(
+        "--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates for intervals, 0 for none"
+    )
     _add_sampling_options(evaluate, f"{DEFAULT_SAMPLING.count} evenly spaced")
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -401,43 +414,43 @@ def _run_forge(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _auc(value: float | None) -> str:
-    return "-" if value is None or value != value else f"{value:.3f}"
-
-
 def _run_eval(args: argparse.Namespace) -> int:
-    from unmask.evaluate.run import Peer, evaluate
+    from unmask.evaluate.datasets import load_dataset
+    from unmask.evaluate.robustness import parse_rungs
+    from unmask.evaluate.run import Peer, evaluate, run_ladder
+    from unmask.report.evaluation import robustness_text, summary_text, write_summary
 
+    try:
+        rungs = parse_rungs(args.robustness) if args.robustness else ()
+    except ValueError as err:
+        raise UnmaskError(f"--robustness: {err}") from None
+    if args.bootstrap < 0:
+        raise UnmaskError("--bootstrap must be 0 or more")
     peers: list[Peer] = []
     if args.mesonet:
         from unmask.peers.mesonet import MesoNet
 
         peers.append(MesoNet(args.mesonet))
-    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING))
+    items = load_dataset(args.dataset, compression=args.compression)
     only = [folder.rstrip("/") + "/" for folder in args.only or []]
-    metrics = evaluate(
-        args.labels,
-        args.output,
-        scanner,
-        peers,
-        progress=not args.quiet,
-        select=(lambda item: any(item.key.startswith(f) for f in only)) if only else None,
+    if only:
+        items = [item for item in items if any(item.key.startswith(folder) for folder in only)]
+        if not items:
+            raise UnmaskError(f"no file of {args.dataset} lies under {', '.join(only)}")
+    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING))
+    out = Path(args.output)
+    metrics, records = evaluate(
+        items, out, scanner, peers, progress=not args.quiet, replicates=args.bootstrap, dataset=str(args.dataset)
     )
-    names = ["unmask", *(peer.name for peer in peers)]
-    columns = "  ".join(f"{name + ' AUC v/f':>18}" for name in names)
-    print(f"{'GROUP':<24} {'FILES':>5} {'N/A':>4} {columns}  {'FAKE>=T':>8} {'REAL>=T':>8} {'REAL FRAMES>=T':>14}")
-    for group, values in metrics["groups"].items():
-        ours = values["unmask"]
-        aucs = "  ".join(f"{_auc(values[n]['video_auc']) + ' / ' + _auc(values[n]['frame_auc']):>18}" for n in names)
-        fakes = f"{ours.get('fake_files_called_fake', 0)}/{ours['fake_files']}"
-        reals = f"{ours.get('real_files_called_fake', 0)}/{ours['real_files']}"
-        frames = ours.get("real_frames_above_threshold")
-        frames_text = "-" if frames is None else f"{100 * frames:.1f}%"
-        print(
-            f"{group:<24} {ours['files']:>5} {values['not_applicable']:>4} {aucs}  {fakes:>8} {reals:>8} "
-            f"{frames_text:>14}"
-        )
-    print(f"threshold {scanner.threshold:.4f}; metrics: {Path(args.output) / 'metrics.json'}")
+    ladder = None
+    if rungs:
+        ladder = run_ladder(items, out / "robustness", scanner, peers, rungs, metrics, progress=not args.quiet)
+    page = write_summary(metrics, records, out, ladder)
+    print(summary_text(metrics))
+    if ladder is not None:
+        print()
+        print(robustness_text(ladder))
+    print(f"metrics: {out / 'metrics.json'}; summary: {page}")
     return EXIT_OK
 
 
