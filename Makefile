@@ -33,7 +33,11 @@ test: $(BIN)/.installed-train
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-bench: $(BIN)/.installed
+$(BIN)/.installed-bench: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: $(BIN)/.installed-bench
 	$(BIN)/python benchmarks/bench_faces.py
 	$(BIN)/python benchmarks/bench_scan.py
 

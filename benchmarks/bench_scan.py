@@ -1,11 +1,14 @@
-"""Benchmark of the deepfake classifier and of `unmask scan`, with MesoNet (the peer in ../shared/models)
-timed side by side in the same run.
+"""Benchmark of the deepfake classifier and of `unmask scan`, with two cost references timed side by side in
+the same run: MesoNet (the peer in ../shared/models, in numpy as unmask.peers runs it) and EfficientNet-B4 at
+380x380, the backbone of the strongest published detectors (random weights: only its cost matters), exported
+to ONNX and run with the same onnxruntime settings as unmask.
 
-Usage: python benchmarks/bench_scan.py [--repeats N]
-- ms per face of the shipped classifier alone (onnxruntime; 1 and 2 threads; batch 1 and 8) and of MesoNet
-  (numpy, as unmask.peers runs it) on the same aligned crops, with the ratio;
-- end to end: a generated 10-second 640x480 30 fps clip scanned at the default sampling (32 frames), and at
-  every frame; peak memory (max RSS) of this process.
+Usage: python benchmarks/bench_scan.py [--repeats N]   (the B4 rows need the `bench` extra: torch and
+efficientnet_pytorch; without them they are skipped with a note)
+- ms per face of the classifier alone (1 and 2 threads; batch 1 and 8), and unmask's time as a ratio to each
+  reference's at the same threads and batch;
+- end to end: generated 10-second 640x480 and 1280x720 30 fps clips, scanned at the default sampling
+  (32 frames) and at every frame; peak memory (max RSS) of this process.
 Prints markdown tables; BENCHMARKS.md records a run with the command and the machine.
 """
 
@@ -61,54 +64,99 @@ def pan_clip(photo: np.ndarray, frames: int, size: tuple[int, int] = (640, 480))
     return out
 
 
+def b4_session(folder: Path, threads: int):
+    """EfficientNet-B4 (random weights) at 380x380 as ONNX, run like unmask's classifier; None without torch."""
+    try:
+        import torch
+        from efficientnet_pytorch import EfficientNet
+    except ImportError:
+        return None
+    import onnxruntime as ort
+
+    path = folder / "efficientnet_b4_380.onnx"
+    if not path.is_file():
+        torch.manual_seed(0)
+        model = EfficientNet.from_name("efficientnet-b4", num_classes=1).eval()
+        model.set_swish(memory_efficient=False)
+        torch.onnx.export(
+            model,
+            (torch.rand(1, 3, 380, 380),),
+            str(path),
+            input_names=["image"],
+            dynamic_axes={"image": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path("bench-out"), help="where the B4 ONNX file is cached")
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}\n")
 
     photo = skimage_data.astronaut()
     (face,) = FaceAnalyzer()(photo)
     crop = align_face(photo, face.landmarks).image
-    print("| model | threads | batch | ms per face |")
-    print("|---|---:|---:|---:|")
-    ours = {}
-    for threads in (1, 2):
-        classifier = FakeClassifier(threads=threads)
-        for batch in (1, 8):
-            crops = np.stack([crop] * batch)
-            seconds = median_time(args.repeats * 4, lambda c=classifier, x=crops: c.predict(x))
-            ours[(threads, batch)] = 1000 * seconds / batch
-            print(
-                f"| unmask ({classifier.card.name} {classifier.card.version}) | {threads} | {batch} | "
-                f"{ours[(threads, batch)]:.2f} |"
-            )
-    mesonet_ms = None
+    mesonet = None
     weights = MODELS / "mesonet" / "Meso4_DF.h5"
     if weights.is_file():
         from unmask.peers.mesonet import MesoNet
 
         mesonet = MesoNet(weights)
-        crops = np.stack([crop] * 8)
-        mesonet_ms = 1000 * median_time(args.repeats, lambda: mesonet.predict(crops)) / 8
-        print(f"| MesoNet Meso4 (numpy, as unmask.peers runs it) | all | 8 | {mesonet_ms:.2f} |")
-        print(f"\nunmask at 2 threads, batch 8, takes {ours[(2, 8)] / mesonet_ms:.2f}x MesoNet's time per face.")
-    else:
-        print(f"\n(MesoNet weights not found in {weights.parent}: peer not timed)")
+    print("| model | input | runtime | threads | batch | ms per face | unmask's time / this |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    notes = []
+    for threads in (1, 2):
+        classifier = FakeClassifier(threads=threads)
+        b4 = b4_session(args.out, threads)
+        for batch in (1, 8):
+            crops = np.stack([crop] * batch)
+            ours = 1000 * median_time(args.repeats * 4, lambda c=classifier, x=crops: c.predict(x)) / batch
+            card = classifier.card
+            print(f"| unmask {card.name} {card.version} | 224 | onnxruntime | {threads} | {batch} | {ours:.2f} | 1 |")
+            if b4 is not None:
+                big = np.random.default_rng(0).random((batch, 3, 380, 380), dtype=np.float32)
+                theirs = 1000 * median_time(args.repeats, lambda b=b4, x=big: b.run(None, {"image": x})) / batch
+                print(
+                    f"| EfficientNet-B4 (random weights) | 380 | onnxruntime | {threads} | {batch} | {theirs:.2f} | "
+                    f"{ours / theirs:.2f} |"
+                )
+            if mesonet is not None and threads == 2:
+                # numpy uses its own BLAS threads (both cores): compared with unmask at 2 threads
+                theirs = 1000 * median_time(args.repeats, lambda x=crops: mesonet.predict(x)) / batch
+                print(
+                    f"| MesoNet Meso4 (numpy, as unmask.peers runs it) | 256 | numpy | all | {batch} | {theirs:.2f} | "
+                    f"{ours / theirs:.2f} |"
+                )
+        if b4 is None and threads == 1:
+            notes.append("EfficientNet-B4 not timed: install the `bench` extra (torch, efficientnet_pytorch)")
+    if mesonet is None:
+        notes.append(f"MesoNet not timed: weights not found in {weights.parent}")
+    for note in notes:
+        print(f"\n({note})")
 
     with tempfile.TemporaryDirectory() as folder:
-        clip = Path(folder) / "clip_640x480_10s.mp4"
-        write_video(clip, pan_clip(photo, 300), fps=30)
-        print("\n| clip | sampling | frames scanned | seconds end to end | verdict |")
-        print("|---|---|---:|---:|---|")
-        for sampling in (Sampling(count=32), Sampling()):
-            scanner = Scanner(sampling=sampling)
-            seconds = median_time(max(1, args.repeats // 2), lambda s=scanner: s.scan(clip))
-            result = scanner.scan(clip)
-            print(
-                f"| 640x480, 30 fps, 10 s | {sampling.describe()} | {len(result.frames)} | {seconds:.2f} | "
-                f"{result.verdict} |"
-            )
+        print("\n| clip | sampling | frames scanned | seconds end to end | frames per second | verdict |")
+        print("|---|---|---:|---:|---:|---|")
+        for size in ((640, 480), (1280, 720)):
+            clip = Path(folder) / f"clip_{size[0]}x{size[1]}_10s.mp4"
+            write_video(clip, pan_clip(photo, 300, size), fps=30)
+            for sampling in (Sampling(count=32), Sampling()):
+                scanner = Scanner(sampling=sampling)
+                seconds = median_time(max(1, args.repeats // 2), lambda s=scanner, c=clip: s.scan(c))
+                result = scanner.scan(clip)
+                print(
+                    f"| {size[0]}x{size[1]}, 30 fps, 10 s | {sampling.describe()} | {len(result.frames)} | "
+                    f"{seconds:.2f} | {len(result.frames) / seconds:.1f} | {result.verdict} |"
+                )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (max RSS of this process): {peak:.0f} MB")
     return 0
