@@ -418,7 +418,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     from unmask.evaluate.datasets import load_dataset
     from unmask.evaluate.robustness import parse_rungs
     from unmask.evaluate.run import Peer, evaluate, run_ladder
-    from unmask.report.evaluation import robustness_text, summary_text, write_summary
+    from unmask.evaluate.summary import robustness_text, summary_text, write_summary
 
     try:
         rungs = parse_rungs(args.robustness) if args.robustness else ()

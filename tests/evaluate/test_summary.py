@@ -1,7 +1,7 @@
 import numpy as np
 
 from unmask.evaluate.run import summarise
-from unmask.report.evaluation import robustness_text, summary_text, write_summary
+from unmask.evaluate.summary import robustness_text, summary_text, write_summary
 
 PROTOCOL = {
     "unmask_version": "0.0",
