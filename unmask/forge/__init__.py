@@ -1,10 +1,23 @@
 """Training forgeries made from real faces and the same person only (self-blends, autoencoder
-reconstructions, partial composites), their masks, and the post-augmentations shared by both classes.
+reconstructions, partial composites; and, as clips, mesh-driven reenactment, lip-sync and whole-face
+re-rendering), their masks, and the post-augmentations shared by both classes.
 
 Sits beside the data flow, after :mod:`unmask.faces`: it reads aligned crops and their landmarks and feeds
 :mod:`unmask.train`. Nothing here swaps one person's face for another's.
 """
 
+from unmask.forge.animate import (
+    ANIMATION_KINDS,
+    ClipForgery,
+    lipsync_clip,
+    make_clip_forgery,
+    mesh_triangles,
+    mesh_warp,
+    reenact_clip,
+    rerender_clip,
+    write_clip_sheet,
+    write_side_by_side,
+)
 from unmask.forge.augment import jpeg, post_augment
 from unmask.forge.forgeries import (
     KINDS,
@@ -17,13 +30,23 @@ from unmask.forge.forgeries import (
 )
 
 __all__ = [
+    "ANIMATION_KINDS",
     "KINDS",
+    "ClipForgery",
     "Forgery",
     "Reconstructor",
     "jpeg",
+    "lipsync_clip",
+    "make_clip_forgery",
     "make_forgery",
+    "mesh_triangles",
+    "mesh_warp",
     "partial_composite",
     "post_augment",
     "reconstruction_blend",
+    "reenact_clip",
+    "rerender_clip",
     "self_blend",
+    "write_clip_sheet",
+    "write_side_by_side",
 ]
