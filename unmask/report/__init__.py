@@ -1,7 +1,20 @@
-"""Report: what people look at or read after a run: contact sheets of crops, the scan table, heatmaps."""
+"""Report: what people look at or read after a run: contact sheets, the scan table, heatmaps, HTML reports."""
 
 from unmask.report.contact_sheet import contact_sheet
 from unmask.report.heatmap import HeatmapWriter, overlay
+from unmask.report.html import ReportCollector, render_report, write_report
+from unmask.report.provenance import Provenance, read_provenance
 from unmask.report.table import HEADER, format_row
 
-__all__ = ["HEADER", "HeatmapWriter", "contact_sheet", "format_row", "overlay"]
+__all__ = [
+    "HEADER",
+    "HeatmapWriter",
+    "Provenance",
+    "ReportCollector",
+    "contact_sheet",
+    "format_row",
+    "overlay",
+    "read_provenance",
+    "render_report",
+    "write_report",
+]

@@ -1,0 +1,556 @@
+"""The HTML report of one scan: a single self-contained page that a journalist can read and forward.
+
+It says the verdict in plain words with what the score does and does not mean, the media's facts, each face
+track with its heatmap, a timeline of frame scores for videos, the model card, the file's Content Credentials,
+and the scan JSON itself. Nothing is fetched when it opens: pictures are ``data:`` URIs, the timeline is inline
+SVG, no script runs, and a Content-Security-Policy forbids loading anything else. Every text is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from unmask import __version__
+from unmask.errors import UnmaskError
+from unmask.media import Frame
+from unmask.models.card import ModelCard
+from unmask.report.heatmap import overlay
+from unmask.report.provenance import Provenance
+from unmask.verdict import FaceScore, ScanResult, decide
+
+MAX_TRACKS = 20
+HEADLINES = {
+    "fake": "Likely manipulated",
+    "real": "No sign of manipulation found",
+    "not_applicable": "Not applicable",
+    "error": "Could not be read",
+}
+NO_CREDENTIALS_PROVE_NOTHING = (
+    "The absence of Content Credentials proves nothing: most cameras and apps do not write them, and re-encoding, "
+    "screenshots and uploads to most platforms strip them."
+)
+CREDENTIALS_ARE_NOT_TRUTH = (
+    "Valid Content Credentials say who signed a claim about this file and that the file has not changed since; "
+    "they do not say that what the pixels show is true."
+)
+SCORE_MEANING = (
+    "The score is the detector's estimate, from 0 to 1, that a face was manipulated; the threshold is the score at "
+    "and above which this model calls a face manipulated. It is an estimate, not proof, either way. The model "
+    "learned from forgeries it made out of real faces: faces blended into another picture of the same person, and "
+    "faces re-rendered by an autoencoder, so it looks for blending seams and rendering traces. It may miss faces "
+    "re-rendered or generated whole (by newer face generators or full-frame synthesis), and heavy compression, "
+    "resizing or filters can hide those traces or cause false alarms. \u201cNo sign of manipulation found\u201d "
+    "means this detector found none, not that the media is authentic."
+)
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+_STYLE = """
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;max-width:60rem;margin:0 auto;
+padding:1rem 1.5rem 3rem}
+h1{font-size:1.4rem;margin:.5rem 0 1rem;word-break:break-all}h2{font-size:1.15rem;margin-top:2rem;
+border-bottom:1px solid #ddd;padding-bottom:.2rem}h3{font-size:1rem;margin:1rem 0 .25rem}
+.verdict{border-left:.5rem solid;padding:.75rem 1rem;border-radius:.25rem}
+.verdict p.headline{font-size:1.25rem;font-weight:600;margin:0 0 .5rem}
+.fake{border-color:#b3261e;background:#fdecea}.real{border-color:#1e6b34;background:#e8f5ec}
+.not_applicable{border-color:#8a6d00;background:#fff8e1}.error{border-color:#5f5f5f;background:#eeeeee}
+table.facts th{text-align:left;padding-right:1rem;vertical-align:top;font-weight:600}
+code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem}
+code.hash{word-break:break-all}figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #ccc}
+figcaption{font-size:.9rem;color:#333}.note{font-size:.9rem;color:#444}
+.timeline{max-width:100%;height:auto}pre{background:#f6f6f6;padding:.75rem;overflow:auto;max-height:40rem}
+.warn{color:#8a1f11}footer{margin-top:2.5rem;font-size:.85rem;color:#555}
+"""
+
+
+@dataclass
+class TrackPicture:
+    """The aligned crop and boundary map of a face track's highest-scoring frame."""
+
+    track: int
+    score: float
+    index: int
+    time: float | None
+    crop: np.ndarray
+    boundary: np.ndarray | None
+
+
+class ReportCollector:
+    """A scan ``on_frame`` callback that keeps each face track's best-scoring crop and map for the report."""
+
+    def __init__(self, max_tracks: int = MAX_TRACKS) -> None:
+        self.max_tracks = max_tracks
+        self.pictures: dict[int, TrackPicture] = {}
+
+    def __call__(self, frame: Frame, faces: list[FaceScore], crops: np.ndarray | None, maps: np.ndarray | None) -> None:
+        if crops is None:
+            return
+        for number, face in enumerate(faces):
+            kept = self.pictures.get(face.track)
+            if kept is not None and face.score <= kept.score:
+                continue
+            if kept is None and len(self.pictures) >= self.max_tracks:
+                # Full: the track with the lowest best score makes room, so the most suspicious faces stay.
+                lowest = min(self.pictures.values(), key=lambda picture: picture.score)
+                if face.score <= lowest.score:
+                    continue
+                del self.pictures[lowest.track]
+            boundary = None if maps is None else np.array(maps[number], copy=True)
+            self.pictures[face.track] = TrackPicture(
+                face.track, float(face.score), frame.index, frame.time, np.array(crops[number], copy=True), boundary
+            )
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _pair(score: float, threshold: float) -> tuple[str, str]:
+    """Score and threshold with as few decimals (2 to 4) as tell them apart."""
+    for digits in (2, 3, 4):
+        shown = f"{score:.{digits}f}", f"{threshold:.{digits}f}"
+        if shown[0] != shown[1] or score == threshold:
+            return shown
+    return shown
+
+
+def _reason(result: ScanResult) -> str:
+    reason = result.reason or "no reason was recorded"
+    return reason.removeprefix(f"{result.path}: ") if result.path else reason
+
+
+def _file_name(result: ScanResult) -> str:
+    return Path(result.path).name if result.path else "(an image array, not a file)"
+
+
+def headline(result: ScanResult) -> str:
+    """The verdict in one plain sentence, with the score and the threshold it was compared with."""
+    words = HEADLINES[result.verdict]
+    if result.verdict in ("not_applicable", "error"):
+        return f"{words}: {_reason(result)}"
+    score, threshold = _pair(result.score or 0.0, result.threshold)
+    if result.verdict == "fake":
+        where = "above" if (result.score or 0.0) > result.threshold else "at"
+        return f"{words}: the most suspicious face scored {score}, {where} the model's threshold of {threshold}"
+    return f"{words}: the most suspicious face scored {score}, below the model's threshold of {threshold}"
+
+
+def _verdict_section(result: ScanResult, card: ModelCard) -> str:
+    notes = []
+    _, _, deciding = decide(result.faces, result.threshold)
+    if result.kind == "video" and deciding is not None:
+        frames = len(deciding.frames)
+        notes.append(
+            f"A face's score in a video is the mean of its scores over the {frames} sampled "
+            f"frame{'s' if frames != 1 else ''} it was scored in; the face track with the highest score decides."
+        )
+    if result.verdict in ("fake", "real"):
+        notes.append(SCORE_MEANING)
+    elif result.verdict == "not_applicable":
+        notes.append(
+            "The detector only judges faces it can see well enough: this says nothing either way about whether "
+            "the media was manipulated."
+        )
+    else:
+        notes.append("The file could not be decoded, so nothing in it was judged.")
+    threshold = card.data.get("threshold")
+    judged = result.verdict in ("fake", "real")
+    chosen = abs(result.threshold - card.threshold) > 1e-9
+    if judged and not chosen and isinstance(threshold, dict) and threshold.get("rule") == "provisional":
+        notes.append(
+            "This model's threshold is provisional: it has not yet been set on measured data, so treat the "
+            "verdict as preliminary."
+        )
+    if judged and chosen:
+        notes.append(
+            f"The threshold of {result.threshold:g} was chosen for this scan; the model card's is {card.threshold:g}."
+        )
+    paragraphs = "".join(f"<p>{_e(note)}</p>" for note in notes)
+    return (
+        f'<section class="verdict {_e(result.verdict)}" id="verdict">'
+        f'<p class="headline">{_e(headline(result).rstrip("."))}.</p>{paragraphs}</section>'
+    )
+
+
+def _facts_section(result: ScanResult) -> str:
+    rows: list[tuple[str, str]] = [("File", _e(_file_name(result)))]
+    rows.append(("Kind", _e(result.kind or "unknown")))
+    if result.width and result.height:
+        rows.append(("Size", f"{result.width} x {result.height} pixels"))
+    if result.kind == "video":
+        duration = "unknown" if result.duration_s is None else f"{result.duration_s:.2f} s"
+        rows.append(("Duration", duration))
+        rows.append(("Sampling", _e(result.sampling or "unknown")))
+    rows.append(("Frames sampled", str(len(result.frames))))
+    usable = sum(track.usable for track in result.faces)
+    rows.append(("Face tracks", f"{len(result.faces)} ({usable} usable)"))
+    rows.append(("SHA-256", f'<code class="hash">{_e(result.sha256 or "not computed")}</code>'))
+    if "total_s" in result.timings:
+        rows.append(("Scan time", f"{result.timings['total_s']:.2f} s"))
+    body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
+    return f'<h2 id="media">The media</h2><table class="facts">{body}</table>'
+
+
+def _jpeg_data_uri(rgb: np.ndarray, quality: int = 85) -> str:
+    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("cannot encode a thumbnail as JPEG")
+    return "data:image/jpeg;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
+
+
+def _when(time: float | None, index: int) -> str:
+    return f"frame {index}" if time is None else f"{time:.2f} s (frame {index})"
+
+
+def _faces_section(result: ScanResult, collector: ReportCollector | None) -> str:
+    parts = ['<h2 id="faces">The faces</h2>']
+    if not result.faces:
+        parts.append("<p>No face was scored.</p>")
+        return "".join(parts)
+    parts.append(
+        '<p class="note">Each picture shows a face as the model saw it (left) and the same face with the '
+        "model's blending-boundary map over it (right): the warmer and stronger the colour, the more the model "
+        "suspects a blending seam there. On an unaltered face it should stay mostly clear.</p>"
+    )
+    _, _, deciding = decide(result.faces, result.threshold)
+    pictures = collector.pictures if collector is not None else {}
+    video = result.kind == "video"
+    for track in result.faces:
+        name = f"Face track {track.id}"
+        frames = len(track.frames)
+        usable = "usable" if track.usable else "not usable: scored in too few frames to count"
+        lines = [
+            f"<strong>{_e(name)}</strong>: score {track.score:.3f}"
+            + (f" (mean of {frames} scored frame{'s' if frames != 1 else ''})" if video else ""),
+            _e(usable),
+        ]
+        if deciding is not None and track.id == deciding.id:
+            lines.append("this face decides the verdict")
+        picture = pictures.get(track.id)
+        if picture is None:
+            image = ""
+            lines.append("no picture kept")
+        else:
+            crop = picture.crop
+            shown = overlay(crop, picture.boundary) if picture.boundary is not None else crop
+            image = f'<img src="{_jpeg_data_uri(shown)}" alt="{_e(name)}: aligned face and heatmap">'
+            if video:
+                lines.append(
+                    f"shown: its highest-scoring frame, {picture.score:.3f} at {_when(picture.time, picture.index)}"
+                )
+        parts.append(f"<figure>{image}<figcaption>{'; '.join(lines)}.</figcaption></figure>")
+    return "".join(parts)
+
+
+def _step(span: float, most: int = 10) -> float:
+    for step in (0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600):
+        if span / step <= most:
+            return step
+    return span / most
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _runs(points: list[tuple[float, float | None]], threshold: float) -> list[tuple[float, float]]:
+    """Consecutive sampled frames at or above the threshold, as (first, last) times."""
+    runs: list[tuple[float, float]] = []
+    current: list[float] = []
+    for x, score in points:
+        if score is not None and score >= threshold:
+            current.append(x)
+        elif current:
+            runs.append((current[0], current[-1]))
+            current = []
+    if current:
+        runs.append((current[0], current[-1]))
+    return runs
+
+
+def _points(result: ScanResult) -> tuple[list[tuple[float, float | None]], bool]:
+    """(x, score) per sampled frame, x in seconds when every frame has a time, else the frame number."""
+    use_time = all(frame.time is not None for frame in result.frames)
+    return [(float(frame.time if use_time else frame.index), frame.score) for frame in result.frames], use_time
+
+
+def timeline_svg(result: ScanResult, width: int = 720, height: int = 240) -> str:
+    """An inline SVG plot of each sampled frame's highest face score over time, with the threshold line."""
+    points, use_time = _points(result)
+    span = max([x for x, _ in points] + [(result.duration_s or 0.0) if use_time else 0.0, 1e-6])
+    left, right, top, bottom = 48, 16, 16, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def sx(x: float) -> float:
+        return left + plot_w * x / span
+
+    def sy(y: float) -> float:
+        return top + plot_h * (1 - y)
+
+    unit = "s" if use_time else "frame"
+    parts = [
+        f'<svg class="timeline" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="timeline-title">'
+        '<title id="timeline-title">Highest face score of each sampled frame over time, with the threshold</title>'
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafafa" stroke="#999"/>'
+    ]
+    for value in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = sy(value)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e3e3e3"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{value:g}</text>')
+    step = _step(span)
+    for number in range(int(span / step + 1e-9) + 1):
+        tick = number * step
+        x = sx(tick)
+        parts.append(f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 4}" stroke="#666"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">{_seconds(tick)}</text>'
+        )
+    label = "seconds" if use_time else "frame number"
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" font-size="12" text-anchor="middle">{label}</text>'
+        f'<text x="12" y="{top + plot_h / 2:.1f}" font-size="12" text-anchor="middle" '
+        f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">score</text>'
+    )
+    threshold_y = sy(min(max(result.threshold, 0.0), 1.0))
+    label_y = threshold_y + 14 if result.threshold > 0.9 else threshold_y - 5
+    parts.append(
+        f'<line x1="{left}" y1="{threshold_y:.1f}" x2="{left + plot_w}" y2="{threshold_y:.1f}" stroke="#b3261e" '
+        f'stroke-dasharray="6 4" stroke-width="1.5"/><text x="{left + plot_w - 4}" y="{label_y:.1f}" '
+        f'font-size="11" text-anchor="end" fill="#b3261e">threshold {result.threshold:g}</text>'
+    )
+    segment: list[str] = []
+    segments: list[list[str]] = []
+    for x, score in points:
+        if score is None:
+            if segment:
+                segments.append(segment)
+            segment = []
+        else:
+            segment.append(f"{sx(x):.1f},{sy(score):.1f}")
+    if segment:
+        segments.append(segment)
+    for line in segments:
+        parts.append(f'<polyline points="{" ".join(line)}" fill="none" stroke="#1f4e8c" stroke-width="1.5"/>')
+    for x, score in points:
+        if score is None:
+            parts.append(
+                f'<line x1="{sx(x):.1f}" y1="{top + plot_h - 6}" x2="{sx(x):.1f}" y2="{top + plot_h}" stroke="#999">'
+                f"<title>{_seconds(x)} {unit}: no face scored</title></line>"
+            )
+            continue
+        above = score >= result.threshold
+        parts.append(
+            f'<circle cx="{sx(x):.1f}" cy="{sy(score):.1f}" r="3" fill="{"#b3261e" if above else "#1f4e8c"}">'
+            f"<title>{_seconds(x)} {unit}: {score:.3f}</title></circle>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _timeline_section(result: ScanResult) -> str:
+    head = '<h2 id="timeline">Timeline</h2>'
+    if result.kind != "video":
+        what = "a still image" if result.kind in ("image", "array") else "this input"
+        return f"{head}<p>There is no timeline for {what}: it is a single frame.</p>"
+    if not result.frames:
+        return f"{head}<p>No frame was decoded, so there is no timeline.</p>"
+    points, use_time = _points(result)
+    runs = _runs(points, result.threshold)
+    unit = " s" if use_time else ""
+    if all(score is None for _, score in points):
+        summary = "No face was scored in any sampled frame."
+    elif runs:
+        spans = ", ".join(
+            f"{_seconds(a)}{unit}" if a == b else f"{_seconds(a)}\u2013{_seconds(b)}{unit}" for a, b in runs
+        )
+        where = "seconds" if use_time else "frames"
+        summary = (
+            f"Sampled {where} whose most suspicious face scored at or above the threshold: {spans}. The verdict "
+            "uses each face track's mean score, so a few frames above the line do not decide it on their own."
+        )
+    else:
+        summary = "No sampled frame scored at or above the threshold."
+    note = (
+        '<p class="note">Each dot is a sampled frame and its most suspicious face; red dots are at or above the '
+        "threshold (dashed line); grey ticks at the bottom mark frames where no face was scored.</p>"
+    )
+    return f"{head}{timeline_svg(result)}<p>{_e(summary)}</p>{note}"
+
+
+def _entries(value: Any) -> list[str]:
+    """Training data or limitations from a model card, whatever their shape, as lines of text."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        value = [value]
+    lines = []
+    for entry in value:
+        if isinstance(entry, dict):
+            name = entry.get("name") or entry.get("dataset") or entry.get("folder") or "unnamed"
+            extra = [f"{key}: {entry[key]}" for key in ("licence", "license", "source", "url") if entry.get(key)]
+            lines.append(f"{name} ({'; '.join(extra)})" if extra else str(name))
+        else:
+            lines.append(str(entry))
+    return lines
+
+
+def _model_section(card: ModelCard, result: ScanResult) -> str:
+    data = card.data
+    threshold = data.get("threshold") if isinstance(data.get("threshold"), dict) else {}
+    rule = threshold.get("rule") if threshold else None
+    rows = [
+        ("Name", _e(card.name)),
+        ("Version", _e(card.version)),
+        ("Weights SHA-256", f'<code class="hash">{_e(card.sha256)}</code>'),
+        ("Threshold", _e(f"{card.threshold:g}" + (f" (rule: {rule})" if rule else ""))),
+    ]
+    body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
+    training = data.get("training") if isinstance(data.get("training"), dict) else {}
+    sources = _entries((training or {}).get("data", data.get("data")))
+    limits = _entries(data.get("limitations", (training or {}).get("limitations")))
+    parts = [f'<h2 id="model">The model</h2><table class="facts">{body}</table>']
+    if card.identity() != result.model:
+        named = " ".join(str(result.model[key]) for key in ("name", "version") if result.model.get(key))
+        parts.append(
+            f'<p class="warn">This model card is not the model that made the scan (the scan names '
+            f"{_e(named or 'no model')}).</p>"
+        )
+    parts.append("<h3>Training data</h3>")
+    parts.append(
+        "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in sources) + "</ul>"
+        if sources
+        else "<p>The model card does not list its training data.</p>"
+    )
+    parts.append("<h3>Known limitations</h3>")
+    parts.append(
+        "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in limits) + "</ul>"
+        if limits
+        else "<p>The model card lists no limitations; those in the verdict above still apply.</p>"
+    )
+    return "".join(parts)
+
+
+_GENERATED = {"trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia"}
+_PROVENANCE_HEADLINES = {
+    "absent": "No Content Credentials found.",
+    "valid": "Content Credentials found, and their signature checks out.",
+    "invalid": "Content Credentials found, but they do not validate: the file or its claims changed after "
+    "signing, or the signature is broken.",
+    "unavailable": "Content Credentials could not be checked: the C2PA reader is not installed.",
+    "error": "Content Credentials could not be read.",
+}
+
+
+def _provenance_section(provenance: Provenance | None) -> str:
+    head = '<h2 id="provenance">Content Credentials (C2PA)</h2>'
+    if provenance is None:
+        lines = ["<p>Content Credentials were not checked for this report.</p>"]
+    else:
+        lines = [f"<p><strong>{_e(_PROVENANCE_HEADLINES.get(provenance.status, provenance.status))}</strong>"]
+        if provenance.detail:
+            lines.append(f" {_e(provenance.detail[:1].upper() + provenance.detail[1:])}.")
+        lines.append("</p>")
+        rows = [
+            ("Claim generator", provenance.claim_generator),
+            ("Title", provenance.title),
+            ("Signed by", provenance.signer),
+            ("Certificate issuer", provenance.issuer),
+            ("Signed at", provenance.signed_at or ("no trusted time stamp" if provenance.signer else None)),
+            ("Declared source", "; ".join(provenance.source_types) or None),
+            ("Declared actions", "; ".join(provenance.actions) or None),
+            ("Made from", "; ".join(provenance.ingredients) or None),
+            ("Assertions", ", ".join(provenance.assertions) or None),
+            ("Validation state", provenance.validation_state),
+            ("Read with", provenance.library),
+        ]
+        shown = [(name, value) for name, value in rows if value]
+        if shown:
+            body = "".join(f"<tr><th>{_e(name)}</th><td>{_e(value)}</td></tr>" for name, value in shown)
+            lines.append(f'<table class="facts">{body}</table>')
+        if provenance.errors:
+            items = "".join(f"<li>{_e(error)}</li>" for error in provenance.errors)
+            lines.append(f'<p class="warn">Validation errors:</p><ul>{items}</ul>')
+        notes = [warning for warning in provenance.warnings if not warning.startswith("signingCredential.untrusted")]
+        if notes:
+            items = "".join(f"<li>{_e(note)}</li>" for note in notes)
+            lines.append(f"<p>Notes from the validator:</p><ul>{items}</ul>")
+        if provenance.status in ("valid", "invalid") and not provenance.trusted:
+            lines.append(
+                "<p>The signing certificate was not checked against a list of trusted issuers (unmask ships none): "
+                "anyone can make a certificate with any name, so the signer is who the certificate says, not who "
+                "someone vouched for.</p>"
+            )
+        if any(source.split(" ")[0] in _GENERATED for source in provenance.source_types):
+            lines.append(
+                '<p class="warn">The credentials themselves declare content made by a generative AI model.</p>'
+            )
+    lines.append(f'<p class="note">{_e(NO_CREDENTIALS_PROVE_NOTHING)} {_e(CREDENTIALS_ARE_NOT_TRUTH)}</p>')
+    return head + "".join(lines)
+
+
+def _json_for_script(data: dict[str, Any]) -> str:
+    """JSON that cannot end its ``<script>`` element early: ``<``, ``>`` and ``&`` are written as escapes."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def render_report(
+    result: ScanResult,
+    collector: ReportCollector | None,
+    card: ModelCard,
+    provenance: Provenance | None = None,
+    made_at: datetime | None = None,
+) -> str:
+    """The whole report as one HTML page that needs nothing else to show (no network, no script)."""
+    made_at = (made_at or datetime.now(UTC)).astimezone(UTC)
+    data = result.to_dict()
+    name = _file_name(result)
+    sections = [
+        f"<h1>unmask report: {_e(name)}</h1>",
+        _verdict_section(result, card),
+        _facts_section(result),
+        _faces_section(result, collector),
+        _timeline_section(result),
+        _model_section(card, result),
+        _provenance_section(provenance),
+        '<h2 id="scan-data">The scan data</h2><p class="note">The full scan result, as the JSON that '
+        "<code>unmask scan --format json</code> prints (also embedded in this page for programs to read).</p>"
+        f"<details><summary>Show the scan JSON</summary><pre>{_e(json.dumps(data, indent=2))}</pre></details>",
+        f"<footer>Report made by unmask {_e(__version__)} on {made_at:%Y-%m-%d %H:%M:%S} UTC; the scan was made by "
+        f"unmask {_e(result.unmask_version or 'unknown')}.</footer>",
+    ]
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>unmask report: {_e(name)}</title><style>{_STYLE}</style></head>\n<body>\n"
+        + "\n".join(sections)
+        + f'\n<script type="application/json" id="scan-json">{_json_for_script(data)}</script>\n</body></html>\n'
+    )
+
+
+def write_report(
+    path: str | os.PathLike[str],
+    result: ScanResult,
+    collector: ReportCollector | None,
+    card: ModelCard,
+    provenance: Provenance | None = None,
+) -> Path:
+    """Write the report (UTF-8) to ``path``, making its folder; an unwritable path is a one-line error."""
+    target = Path(path)
+    page = render_report(result, collector, card, provenance)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+    except OSError as err:
+        raise UnmaskError(f"{target}: cannot write the report ({err.strerror or err})") from None
+    return target
