@@ -28,7 +28,18 @@ demo: $(BIN)/.installed
 	$(BIN)/unmask scan samples/astronaut.jpg samples/astronaut_pan.mp4 --heatmaps $(DEMO_OUT)/heatmaps
 	@echo "crops and landmarks in $(DEMO_OUT)/crops, one line per input in $(DEMO_OUT)/index.jsonl, a look at them in $(DEMO_OUT)/contact_sheet.jpg, heatmaps in $(DEMO_OUT)/heatmaps"
 
-test: $(BIN)/.installed-train
+# The server (`unmask serve`) and its tests need the server extra; the upload page's end-to-end test drives a
+# headless Chromium, from Debian's packages, installed when missing.
+$(BIN)/.installed-server: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,server]'
+	touch $@
+
+$(BIN)/.installed-chromium: $(BIN)/.installed
+	(command -v chromium && command -v chromedriver) >/dev/null || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
+	touch $@
+
+test: $(BIN)/.installed-train $(BIN)/.installed-server $(BIN)/.installed-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

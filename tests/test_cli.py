@@ -210,3 +210,19 @@ def test_eval_usage_errors(capsys, media, tmp_path):
     assert code == 2 and "no such file or folder" in err and "Traceback" not in err
     code, _, err = run(capsys, "eval", "-q", labels, "-o", tmp_path / "out", "--only", "ffpp")
     assert code == 2 and "no file of" in err
+
+
+def test_scan_report_writes_a_page_for_one_input_and_a_folder_for_several(capsys, media, tmp_path):
+    page = tmp_path / "out" / "astronaut report.html"
+    code, out, err = run(capsys, "scan", "--frames", "4", media / "astronaut.jpg", "--report", page)
+    assert code == 0 and len(out.splitlines()) == 2 and err.strip() == f"report: {page}"
+    text = page.read_text(encoding="utf-8")
+    assert "<title>unmask report: astronaut.jpg</title>" in text and text.count("<img ") == 1
+    inputs = [media / "single_face.mp4", media / "text.jpg"]
+    options = ["--report", tmp_path / "pages", "--heatmaps", tmp_path / "heat"]
+    code, _, err = run(capsys, "scan", "-q", "--frames", "4", *inputs, *options)
+    assert code == 1 and err == ""
+    assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == ["single_face_mp4.html", "text_jpg.html"]
+    assert "<svg" in (tmp_path / "pages" / "single_face_mp4.html").read_text(encoding="utf-8")
+    assert "Could not be read: a text file" in (tmp_path / "pages" / "text_jpg.html").read_text(encoding="utf-8")
+    assert len(list((tmp_path / "heat").rglob("*.jpg"))) == 4  # heatmaps are still written beside the report

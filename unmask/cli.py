@@ -25,7 +25,15 @@ from unmask.faces.extract import INDEX_FILE, MAX_FACES, collect_inputs, extract_
 from unmask.forge.forgeries import KINDS
 from unmask.media import Limits, MediaInfo, Sampling, probe
 from unmask.models import FakeClassifier
-from unmask.report import HEADER, HeatmapWriter, contact_sheet, format_row
+from unmask.report import (
+    HEADER,
+    HeatmapWriter,
+    ReportCollector,
+    contact_sheet,
+    format_row,
+    read_provenance,
+    write_report,
+)
 from unmask.train.config import TrainConfig as TrainDefaults
 from unmask.verdict import DEFAULT_SAMPLING, Scanner
 
@@ -174,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="table (default); json: one array at the end; jsonl: one object per input per line, as each finishes",
     )
     scan.add_argument("--heatmaps", metavar="DIR", help="write each scored face with its boundary map over it here")
+    scan.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write a self-contained HTML report (verdict in plain words, faces with heatmaps, timeline, model card, "
+        "Content Credentials) to FILE; with several inputs or a folder as input, or when FILE is an existing folder, "
+        "FILE is a folder that gets one <input name>.html per input (e.g. clip_mp4.html)",
+    )
     scan.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
     scan.add_argument(
         "--threshold", type=_number, metavar="T", help="call a face fake at or above this score (default: the card's)"
@@ -251,6 +266,32 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=defaults.seed, help="(%(default)s)")
     train.add_argument("--device", default=defaults.device, help="cpu, cuda, or auto (%(default)s)")
     train.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads, 0 = torch's default")
+
+    from unmask.server.settings import Settings as ServeDefaults
+
+    served = ServeDefaults()
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP service and its upload page (needs the 'server' extra)",
+        description="Serve the scan API (/v1/scans, docs at /docs) and an upload page at /. Jobs and results "
+        "persist in a SQLite file; jobs interrupted by a stop are finished after the next start. Uploads are "
+        "deleted once scanned unless --keep-media.",
+    )
+    serve.add_argument("--host", default=served.host, help="address to listen on (default %(default)s)")
+    serve.add_argument("--port", type=_positive_int, default=served.port, help="(default %(default)s)")
+    serve.add_argument("--workers", type=_positive_int, default=served.workers, help="scans at once (%(default)s)")
+    serve.add_argument("--db", metavar="PATH", default=str(served.db), help="job store (default %(default)s)")
+    serve.add_argument("--max-image-mb", type=_positive_float, default=served.max_image_mb, help="(%(default)g)")
+    serve.add_argument("--max-video-mb", type=_positive_float, default=served.max_video_mb, help="(%(default)g)")
+    serve.add_argument(
+        "--max-jobs-per-client",
+        type=_positive_int,
+        default=served.max_jobs_per_client,
+        help="queued + running scans per client address; more get 429 (default %(default)s)",
+    )
+    serve.add_argument("--keep-media", action="store_true", help="keep uploads after scanning (default: delete)")
+    serve.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on /v1 (default: $UNMASK_TOKEN)")
+    serve.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
     return parser
 
 
@@ -344,6 +385,8 @@ def _run_scan(args: argparse.Namespace) -> int:
         threshold=args.threshold,
     )
     results = []
+    single = len(args.inputs) == 1 and not Path(args.inputs[0]).is_dir()
+    report_folder = args.report is not None and (not single or Path(args.report).is_dir())
     if args.format == "table":
         print(HEADER, flush=True)
     bar = tqdm(files, desc="scan", unit="file", disable=args.quiet or len(files) < 2, dynamic_ncols=True)
@@ -357,10 +400,18 @@ def _run_scan(args: argparse.Namespace) -> int:
                 frames.update(done - frames.n)
 
         writer = HeatmapWriter(args.heatmaps, entry.key) if args.heatmaps else None
-        result = scanner.scan(entry.path, on_frame=writer, progress=advance)
+        collector = ReportCollector() if args.report else None
+        callbacks = [callback for callback in (writer, collector) if callback is not None]
+        on_frame = (lambda *seen, each=callbacks: [callback(*seen) for callback in each]) if callbacks else None
+        result = scanner.scan(entry.path, on_frame=on_frame, progress=advance)
         for frames in bars:
             frames.close()
         results.append(result)
+        if args.report:
+            target = Path(args.report) / f"{entry.key}.html" if report_folder else Path(args.report)
+            page = write_report(target, result, collector, scanner.classifier.card, read_provenance(entry.path))
+            if not args.quiet:
+                tqdm.write(f"report: {page}", file=sys.stderr)
         if args.format == "table":
             tqdm.write(format_row(result))
         elif args.format == "jsonl":
@@ -474,6 +525,33 @@ def _run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_serve(args: argparse.Namespace) -> int:
+    from unmask.server.settings import TOKEN_ENV
+    from unmask.server.settings import Settings as ServeSettings
+
+    try:
+        from unmask.server.app import run_server
+    except ImportError as err:
+        print(f"unmask serve: error: {err.name} is missing; install with: pip install -e '.[server]'", file=sys.stderr)
+        return EXIT_USAGE
+    settings = ServeSettings(
+        db=Path(args.db),
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        max_image_mb=args.max_image_mb,
+        max_video_mb=args.max_video_mb,
+        max_jobs_per_client=args.max_jobs_per_client,
+        keep_media=args.keep_media,
+        token=args.token or os.environ.get(TOKEN_ENV),
+        model=args.model,
+    )
+    if settings.token is None and settings.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"unmask serve: warning: listening on {settings.host} without a token (--token)", file=sys.stderr)
+    run_server(settings)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -483,6 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "forge": _run_forge,
         "probe": _run_probe,
         "scan": _run_scan,
+        "serve": _run_serve,
         "train": _run_train,
     }
     try:

@@ -1,0 +1,199 @@
+"""Receiving an upload: stream one multipart file field to disk, with its kind and size checked on the way.
+
+Starlette's own form parser reads the whole body before a handler runs, so a 2 GB video would be received in
+full before it could be refused. Here the body is parsed as it arrives: the file's first bytes are sniffed as
+soon as they are in (its kind comes from its content, never its name), and the upload is cut off with 413 the
+moment it passes the limit for that kind. Nothing is held in memory beyond one network chunk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from unmask.errors import CorruptMediaError, MediaError
+from unmask.media.sniff import HEADER_BYTES, Signature, sniff
+from unmask.server.settings import MB, Settings
+
+FIELD = "file"
+# Room for the multipart framing and small extra fields around the file.
+ENVELOPE_BYTES = 64 * 1024
+
+
+class UploadError(Exception):
+    """An upload refused with an HTTP status and a one-line reason."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file received whole: where it was written, its name as sent, its size, sha256 and sniffed kind."""
+
+    path: Path
+    filename: str
+    size: int
+    sha256: str
+    signature: Signature
+
+
+def clean_filename(raw: str) -> str:
+    """The last path component of a client's file name, without control characters, at most 200 characters."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[:200] or "upload"
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:g} MB"
+
+
+class _Receiver:
+    """Callbacks for python-multipart's streaming parser; file bytes go straight to ``dest``."""
+
+    def __init__(self, dest: Path, settings: Settings) -> None:
+        self.dest = dest
+        self.settings = settings
+        self.handle = None
+        self.in_file = False
+        self.done_file = False
+        self.filename = "upload"
+        self.size = 0
+        self.head = b""
+        self.signature: Signature | None = None
+        self.digest = hashlib.sha256()
+        self.header_field = b""
+        self.header_value = b""
+        self.disposition = b""
+        self.pending: list[bytes] = []
+        self.ended = False
+
+    def on_part_begin(self) -> None:
+        self.disposition = b""
+        self.header_field = self.header_value = b""
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        if self.header_field.strip().lower() == b"content-disposition":
+            self.disposition = self.header_value
+        self.header_field = self.header_value = b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self.disposition)
+        self.in_file = options.get(b"name") == FIELD.encode() and not self.done_file
+        if self.in_file:
+            self.filename = clean_filename(options.get(b"filename", b"upload").decode("utf-8", errors="replace"))
+            self.handle = open(self.dest, "wb")  # noqa: SIM115 - closed in finish() or cleanup()
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.in_file:
+            self.pending.append(data[start:end])
+
+    def on_part_end(self) -> None:
+        if self.in_file:
+            self.pending.append(b"")  # marks the end of the file part
+            self.in_file = False
+            self.done_file = True
+
+    def on_end(self) -> None:
+        self.ended = True
+
+    def callbacks(self) -> dict[str, object]:
+        names = ("part_begin", "header_field", "header_value", "header_end", "headers_finished", "part_data")
+        table: dict[str, object] = {f"on_{name}": getattr(self, f"on_{name}") for name in names}
+        table["on_part_end"] = self.on_part_end
+        table["on_end"] = self.on_end
+        return table
+
+    def flush(self) -> None:
+        """Write what the parser handed over, sniff the file once its header is in, enforce the size limit."""
+        for chunk in self.pending:
+            if chunk == b"":
+                self.identify()
+                continue
+            assert self.handle is not None
+            self.handle.write(chunk)
+            self.digest.update(chunk)
+            self.size += len(chunk)
+            if len(self.head) < HEADER_BYTES:
+                self.head += chunk[: HEADER_BYTES - len(self.head)]
+                if len(self.head) >= HEADER_BYTES:
+                    self.identify()
+            limit = self.settings.max_bytes(self.signature.kind if self.signature else None)
+            if self.size > limit:
+                kind = self.signature.kind if self.signature else "upload"
+                raise UploadError(413, f"{self.filename}: over the {_mb(limit)} limit for {kind}s; refused")
+        self.pending.clear()
+
+    def identify(self) -> None:
+        if self.signature is not None or self.handle is None:
+            return
+        self.handle.flush()
+        try:
+            self.signature = sniff(self.dest)
+        except MediaError as err:
+            status = 422 if isinstance(err, CorruptMediaError) else 415
+            raise UploadError(status, str(err).replace(str(self.dest), self.filename)) from None
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+async def receive_upload(request: Request, dest: Path, settings: Settings) -> Upload:
+    """Stream the request's ``file`` field to ``dest``; raise :class:`UploadError` (and leave no file) if refused."""
+    content_type = request.headers.get("content-type", "")
+    kind, options = parse_options_header(content_type)
+    if kind != b"multipart/form-data" or b"boundary" not in options:
+        raise UploadError(415, f"send the file as multipart/form-data in a field named '{FIELD}'")
+    declared = request.headers.get("content-length")
+    ceiling = settings.max_bytes(None) + ENVELOPE_BYTES
+    if declared and declared.isdigit() and int(declared) > ceiling:
+        raise UploadError(413, f"upload of {_mb(int(declared))} is over the {_mb(settings.max_bytes(None))} limit")
+    receiver = _Receiver(dest, settings)
+    parser = MultipartParser(options[b"boundary"], receiver.callbacks())  # type: ignore[arg-type]
+    received, whole = 0, False
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > ceiling:
+                raise UploadError(413, f"upload over the {_mb(settings.max_bytes(None))} limit; refused")
+            parser.write(chunk)
+            receiver.flush()
+        parser.finalize()
+        receiver.flush()
+        if not receiver.done_file:
+            raise UploadError(422, f"no file in the upload: send it in the multipart field '{FIELD}'")
+        receiver.identify()  # a file shorter than the sniffing header
+        if receiver.signature is None:
+            raise UploadError(422, f"{receiver.filename}: empty file (0 bytes)")
+        whole = True
+    except FormParserError:
+        raise UploadError(422, "malformed multipart upload") from None
+    finally:
+        receiver.close()
+        if not whole:
+            _unlink(dest)
+    return Upload(dest, receiver.filename, receiver.size, receiver.digest.hexdigest(), receiver.signature)
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
