@@ -20,6 +20,7 @@ from unmask.evaluate.metrics import roc_curve
 
 Record = dict[str, Any]
 COLOURS = {"real": "#1f77b4", "fake": "#d62728"}
+GROUP_WIDTH = 44  # long method names (a CSV's free-text column) are cut in the table; metrics.json has them whole
 
 
 def _number(value: float | None, digits: int = 3) -> str:
@@ -59,7 +60,7 @@ def summary_rows(metrics: dict[str, Any]) -> list[list[str]]:
             )
             rows.append(
                 [
-                    group,
+                    group if len(group) <= GROUP_WIDTH else group[: GROUP_WIDTH - 1] + "…",
                     str(ours["files"]),
                     str(values["not_applicable"] + values["errors"]),
                     detector,
