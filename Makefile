@@ -25,8 +25,8 @@ demo: $(BIN)/.installed
 	$(BIN)/python samples/make_samples.py samples
 	$(BIN)/unmask probe samples/astronaut.jpg samples/astronaut_pan.mp4
 	$(BIN)/unmask faces samples/astronaut.jpg samples/astronaut_pan.mp4 -o $(DEMO_OUT)
-	$(BIN)/unmask scan samples/astronaut.jpg samples/astronaut_pan.mp4 --heatmaps $(DEMO_OUT)/heatmaps
-	@echo "crops and landmarks in $(DEMO_OUT)/crops, one line per input in $(DEMO_OUT)/index.jsonl, a look at them in $(DEMO_OUT)/contact_sheet.jpg, heatmaps in $(DEMO_OUT)/heatmaps"
+	$(BIN)/unmask scan samples/astronaut.jpg samples/astronaut_pan.mp4 --heatmaps $(DEMO_OUT)/heatmaps --report $(DEMO_OUT)/reports
+	@echo "crops and landmarks in $(DEMO_OUT)/crops, one line per input in $(DEMO_OUT)/index.jsonl, a look at them in $(DEMO_OUT)/contact_sheet.jpg, heatmaps in $(DEMO_OUT)/heatmaps, HTML reports in $(DEMO_OUT)/reports"
 
 # The server (`unmask serve`) and its tests need the server extra; the upload page's end-to-end test drives a
 # headless Chromium, from Debian's packages, installed when missing.
