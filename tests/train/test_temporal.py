@@ -1,0 +1,254 @@
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
+ort = pytest.importorskip("onnxruntime")
+
+from unmask.models.card import sha256_of  # noqa: E402
+from unmask.models.temporal import FEATURES_VERSION, NUM_FEATURES, TemporalClassifier  # noqa: E402
+from unmask.train.temporal import (  # noqa: E402
+    Launder,
+    TemporalConfig,
+    TemporalNet,
+    TrackFrames,
+    export_onnx,
+    load_tracks,
+    make_pair,
+    sample_windows,
+    split_tracks,
+    train_step,
+    train_temporal,
+)
+
+
+def jittered(image, landmarks, seed, frames):
+    """A tiny clip of the still: small turns and shifts (crop and landmarks under one affine), fresh noise."""
+    rng = np.random.default_rng(seed)
+    size = image.shape[0]
+    clip, marks = [], []
+    for _ in range(frames):
+        matrix = cv2.getRotationMatrix2D((size / 2, size / 2), rng.uniform(-2, 2), 1.0)
+        matrix[:, 2] += rng.uniform(-3, 3, size=2)
+        frame = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        clip.append(np.clip(frame + rng.normal(0, 3, frame.shape), 0, 255).astype(np.uint8))
+        points = landmarks.copy()
+        points[:, :2] = landmarks[:, :2] @ matrix[:, :2].T + matrix[:, 2]
+        marks.append(points.astype(np.float32))
+    return np.stack(clip), np.stack(marks)
+
+
+@pytest.fixture(scope="module")
+def windows(astronaut_face):
+    """Features of three real windows of 5 frames and of their forgeries, one of each kind."""
+    image, landmarks = astronaut_face
+    real, fake = [], []
+    for seed, kind in enumerate(("reenact", "lipsync", "rerender")):
+        frames, marks = jittered(image, landmarks, seed, 5)
+        r, f, _ = make_pair(frames, marks, np.arange(5) * 0.1, kind, np.random.default_rng(seed))
+        real.append(r)
+        fake.append(f)
+    return np.stack(real), np.stack(fake)
+
+
+def test_pairs_are_t_by_f_and_differ(windows):
+    real, fake = windows
+    assert real.shape == fake.shape == (3, 5, NUM_FEATURES)
+    assert np.isfinite(real).all() and np.isfinite(fake).all()
+    assert not np.array_equal(real, fake)
+
+
+def test_laundering_is_one_draw_for_every_frame(astronaut_face):
+    image, _ = astronaut_face
+    launder = Launder(quality=50, scale=0.5, gain=1.05, bias=-4.0)
+    frames = np.stack([image, image])
+    out = launder(frames)
+    assert out.shape == frames.shape and out.dtype == np.uint8
+    assert np.array_equal(out[0], out[1]) and not np.array_equal(out[0], image)
+
+
+def test_two_training_steps_give_a_finite_loss(windows):
+    real, fake = windows
+    torch.manual_seed(0)
+    model = TemporalNet(hidden=16)
+    model.standardise(np.concatenate([real, fake]))
+    optimiser = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    features = torch.from_numpy(np.concatenate([real, fake]))
+    labels = torch.tensor([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    losses = [train_step(model, optimiser, features, labels) for _ in range(2)]
+    assert all(np.isfinite(losses))
+    assert model(features[:, :2]).shape == (6,)  # any length, two frames included
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, windows):
+    real, fake = windows
+    torch.manual_seed(1)
+    model = TemporalNet(hidden=16, keep=range(1, NUM_FEATURES, 2)).eval()  # every other column
+    model.standardise(np.concatenate([real, fake]))
+    path = tmp_path_factory.mktemp("onnx") / "unmask-temporal.onnx"
+    export_onnx(model, path, frames=5)
+    return model, path
+
+
+@pytest.mark.parametrize("frames", [3, 16, 32])
+def test_onnx_and_torch_agree_at_any_length(exported, frames):
+    model, path = exported
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    features = np.random.default_rng(frames).normal(size=(2, frames, NUM_FEATURES)).astype(np.float32)
+    features = features * model.scale.numpy() + model.mean.numpy()
+    (onnx_logits,) = session.run(None, {"features": features})
+    with torch.no_grad():
+        torch_logits = model(torch.from_numpy(features)).numpy()
+    assert onnx_logits.shape == (2,)
+    np.testing.assert_allclose(onnx_logits, torch_logits, atol=1e-4)
+
+
+def test_columns_the_model_does_not_keep_do_not_count(exported):
+    model, _ = exported
+    features = torch.randn(2, 6, NUM_FEATURES) * model.scale + model.mean
+    changed = features.clone()
+    changed[..., 0] += 100.0  # column 0 is not kept
+    with torch.no_grad():
+        assert torch.equal(model(features), model(changed))
+    with pytest.raises(ValueError, match="keep"):
+        TemporalNet(keep=[NUM_FEATURES])
+
+
+def test_the_exported_model_runs_behind_the_classifier(exported, tmp_path, windows):
+    from unmask.faces.align import ALIGNMENT
+
+    model, path = exported
+    card = {
+        "name": "unmask-temporal",
+        "version": "test",
+        "file": str(path),
+        "sha256": sha256_of(path),
+        "features_version": FEATURES_VERSION,
+        "window": 4,
+        "contract": ALIGNMENT.to_dict(),
+        "threshold": {"value": 0.5},
+    }
+    (tmp_path / "card.json").write_text(json.dumps(card))
+    classifier = TemporalClassifier(tmp_path / "card.json")
+    real, _ = windows
+    with torch.no_grad():
+        expected = torch.sigmoid(model(torch.from_numpy(real[:1, :4]))).item()
+    assert classifier.predict(real[0, :4]) == pytest.approx(expected, abs=1e-5)
+    assert 0 <= classifier.predict(np.concatenate([real[0], real[1]])) <= 1  # 10 frames: windows of 4
+
+
+def track(group, number, length, source=None):
+    return TrackFrames(
+        source=source or f"{group}.mp4",
+        group=group,
+        track=number,
+        frames=tuple(range(0, 2 * length, 2)),
+        times=tuple(0.08 * i for i in range(length)),
+        crops=tuple(f"{group}/t{number}/f{i}.png" for i in range(length)),
+        landmarks=tuple(f"{group}/t{number}/f{i}.npy" for i in range(length)),
+    )
+
+
+def test_the_sampler_never_mixes_tracks_and_spaces_frames_evenly():
+    tracks = [track(f"file{g}", t, 20 + 7 * g + t) for g in range(4) for t in range(2)] + [track("short", 0, 5)]
+    windows = sample_windows(tracks, 300, 8, 8, np.random.default_rng(0))
+    assert len(windows) == 300
+    for window in windows:
+        chosen = tracks[window.track]
+        assert len(window.positions) == 8 and chosen.group != "short"  # too short for 8 frames
+        assert 1 <= window.stride <= 8
+        assert np.all(np.diff(window.positions) == window.stride)
+        assert window.positions[0] >= 0 and window.positions[-1] < len(chosen)
+        # Every crop of the window is from this one track.
+        crops = {chosen.crops[p].rsplit("/", 1)[0] for p in window.positions}
+        assert crops == {f"{chosen.group}/t{chosen.track}"}
+    assert len({w.stride for w in windows}) > 3
+    with pytest.raises(ValueError, match="no track"):
+        sample_windows([track("short", 0, 5)], 3, 8, 8, np.random.default_rng(0))
+
+
+def test_the_split_holds_out_whole_files():
+    tracks = [track(f"file{g}", t, 30) for g in range(10) for t in range(1 + g % 3)]
+    train, held = split_tracks(tracks, 0.15, seed=0)
+    assert train and held
+    assert not {t.group for t in train} & {t.group for t in held}
+    assert len(train) + len(held) == len(tracks)
+    for group in {t.group for t in held}:  # every track of a held-out file is held out
+        assert all(t in held for t in tracks if t.group == group)
+    assert 0.1 <= sum(len(t) for t in held) / sum(len(t) for t in tracks) <= 0.4
+    assert split_tracks(tracks, 0.15, seed=0) == (train, held)  # deterministic
+    # Two files: one of each, whatever the fraction.
+    two = [track("a", 0, 30), track("b", 0, 30)]
+    assert [len(side) for side in split_tracks(two, 0.9, seed=0)] == [1, 1]
+
+
+def write_faces_folder(folder, image, landmarks, videos):
+    """An ``unmask faces``-like output: for each (name, frames, tracks) a video record with PNG crops and .npy
+    landmarks per frame and track."""
+    records = []
+    for number, (name, frames, tracks) in enumerate(videos):
+        crops = []
+        clip, marks = jittered(image, landmarks, number, frames)
+        for index in range(frames):
+            for track_id in range(tracks):
+                stem = f"crops/{name}/f{2 * index:06d}_t{track_id:02d}"
+                (folder / stem).parent.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(folder / f"{stem}.png"), cv2.cvtColor(clip[index], cv2.COLOR_RGB2BGR))
+                np.save(folder / f"{stem}.npy", marks[index])
+                side = 30.0 if (track_id == 1 and index == 0) else 120.0  # one small face: left out
+                crops.append(
+                    {
+                        "file": f"{stem}.png",
+                        "landmarks": f"{stem}.npy",
+                        "frame": 2 * index,
+                        "time": round(2 * index / 25, 4),
+                        "track": track_id,
+                        "box": [10.0, 10.0, 10.0 + side, 10.0 + side],
+                        "score": 0.9,
+                        "presence": 0.99,
+                    }
+                )
+        crops.reverse()  # the loader must order by frame itself
+        records.append({"path": f"videos/{name}.mp4", "kind": "video", "crops": crops, "error": None})
+    records.append({"path": "photo.jpg", "kind": "image", "crops": [], "error": None})
+    (folder / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    return folder
+
+
+def test_tracks_are_grouped_by_file_and_track_in_frame_order(tmp_path, astronaut_face):
+    image, landmarks = astronaut_face
+    folder = write_faces_folder(tmp_path, image, landmarks, [("a", 6, 2), ("b", 4, 1)])
+    tracks = load_tracks([folder], min_face=64, min_length=2)
+    assert [(Path(t.source).name, t.track, len(t)) for t in tracks] == [
+        ("a.mp4", 0, 6),
+        ("a.mp4", 1, 5),
+        ("b.mp4", 0, 4),
+    ]
+    for one in tracks:
+        assert list(one.frames) == sorted(one.frames)
+        assert all(f"_t{one.track:02d}" in crop for crop in one.crops)
+    # The same folder listed twice: its videos are the same content and count once.
+    assert len(load_tracks([folder, folder], min_face=64)) == 3
+
+
+def test_a_tiny_run_writes_the_model_and_its_card(tmp_path, astronaut_face):
+    image, landmarks = astronaut_face
+    faces = write_faces_folder(tmp_path / "faces", image, landmarks, [("a", 8, 1), ("b", 8, 1), ("c", 8, 1)])
+    config = TemporalConfig(window=4, windows=9, epochs=2, batch=4, workers=1, redetect=False, held_out=0.3)
+    summary = train_temporal([str(faces)], tmp_path / "run", config, log=lambda _: None)
+    run = tmp_path / "run"
+    card = json.loads((run / "unmask-temporal.json").read_text())
+    assert card["sha256"] == sha256_of(run / card["file"])
+    assert card["features_version"] == FEATURES_VERSION and card["window"] == 4
+    assert set(summary["held_out_auc"]["4_frames"]) == {"reenact", "lipsync", "rerender", "all"}
+    assert {v["file"] for v in card["training"]["videos"]} == {"a.mp4", "b.mp4", "c.mp4"}
+    assert any(v["held_out"] for v in card["training"]["videos"])
+    assert 0 <= TemporalClassifier(run / "unmask-temporal.json").predict(np.zeros((3, NUM_FEATURES))) <= 1
+    # A second run reuses the cached features.
+    assert len(list(run.glob("features-*.npz"))) == 1
+    again = train_temporal([str(faces)], run, config, log=lambda _: None)
+    assert again["feature_cache"] == summary["feature_cache"]

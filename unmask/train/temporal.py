@@ -1,0 +1,794 @@
+"""Training the temporal branch: real face tracks against same-person animations of them, features once, model often.
+
+Real clips come from ``unmask faces`` output folders of real videos (an input that is not one is extracted
+first, every ``every``-th frame, into ``RUN/faces-N``). Crops are grouped by (file, track) into sequences in
+frame order; whole files (by content, so a file copied into two folders counts once) are held out for
+validation. A *window* is ``window`` frames of one track taken at a random spacing (1 to ``max_stride``
+extracted frames apart), so that the time step spans what 32 evenly spaced frames of a 2-20 s clip give.
+
+For each window a forgery of the same frames is made (:func:`unmask.forge.animate.make_clip_forgery`, the kinds
+in turn), then real and forged windows go through the same laundering (one draw per pair, applied to every
+frame: JPEG, down- and up-scaling, brightness and contrast), landmarks are found again on every laundered frame
+(at inference they come from the face mesh on the frame as it is, so a lip-synced mouth has the landmarks of
+the mouth that was drawn), and :func:`unmask.models.temporal.track_features` turns both into ``T x F`` features.
+That is the slow part; it runs once, in parallel, and is cached in ``RUN/features-<key>.npz``. The model (per
+frame MLP, two residual temporal convolutions, mean and max over time) then trains on the cache in seconds,
+on random sub-windows of 2 to ``window`` frames so that it scores short tracks too. It is exported to ONNX with
+dynamic batch and time axes, with a model card draft beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from unmask import __version__
+from unmask.evaluate.metrics import roc_auc
+from unmask.faces.align import ALIGNMENT
+from unmask.faces.detector import Detection
+from unmask.faces.extract import INDEX_FILE, extract_faces
+from unmask.faces.mesh import LEFT_EYE_RING, RIGHT_EYE_RING, FaceMesh
+from unmask.forge.animate import ANIMATION_KINDS, make_clip_forgery
+from unmask.forge.augment import jpeg
+from unmask.forge.forgeries import Reconstructor
+from unmask.media import Sampling
+from unmask.models.card import sha256_of
+from unmask.models.temporal import FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, track_features
+
+MODEL_NAME = "unmask-temporal"
+IDENTITY_FEATURES = (
+    "mouth_open",
+    "mouth_width",
+    "eye_open_left",
+    "eye_open_right",
+    "yaw",
+    "pitch",
+    "light_face_vs_ring",
+    "a_face",
+    "b_face",
+    "contrast_face_vs_ring",
+    "chroma_texture_face",
+)
+
+# Licences of the train_real folders (from ../shared/data/README.md and each folder's NOTICE), for the card.
+LICENCES = {
+    "grid": "CC BY 4.0 (GRID corpus, Cooke et al. 2006; attribution required)",
+    "cremad": "ODbL 1.0 / DbCL 1.0 (CREMA-D, Cao et al. 2014; the model is a Produced Work: carry the notice)",
+    "pexels": "Pexels licence (presumed)",
+    "nist_meds": "NIST MEDS-II / CC BY 2.0 (attribution in NOTICE)",
+    "flickr_video": "CC BY 2.0 (Aaron Tang 2012, Peter Stevens 2009; attribution required)",
+    "intel": "CC BY 4.0 (Intel Corporation, intel-iot-devkit/sample-videos)",
+}
+
+
+@dataclass
+class TemporalConfig:
+    """Settings of one temporal training run (recorded in ``temporal.json`` and the card draft)."""
+
+    window: int = 16  # frames per training window; the longest the model sees in one pass
+    windows: int = 2400  # real windows (each with one forgery); 15% of them from held-out files
+    max_stride: int = 8  # extracted frames between the frames of a window, at most
+    min_frames: int = 2  # shortest sub-window trained on
+    min_face: float = 64.0  # crops whose detector box is smaller are left out (the scanner does not score them)
+    held_out: float = 0.15  # fraction of files held out for validation
+    epochs: int = 30
+    batch: int = 64  # windows per step (real and forged alike)
+    lr: float = 2e-3
+    weight_decay: float = 0.05
+    hidden: int = 32
+    dropout: float = 0.3
+    # Per window, each (standardised) feature is shifted by a draw of this spread, the same in every frame: with
+    # some 35 videos to learn from, the model would otherwise learn each real video's levels by heart.
+    level_noise: float = 0.3
+    # Features the model does not read: they say who and where (skin colour, face shape, pose, resting eye and
+    # mouth openings) more than how the face was made, and let the model tell training videos apart (in 5-fold
+    # cross-validation over videos, leaving them out raised the window AUC from .86 to .91).
+    ignore: list[str] = field(default_factory=lambda: list(IDENTITY_FEATURES))
+    seed: int = 0
+    workers: int = 2
+    every: int = 2  # for inputs that are media, not ``unmask faces`` outputs: keep every Nth frame
+    redetect: bool = True  # find landmarks again on every laundered frame (see the module's docstring)
+    autoencoder: str | None = None  # autoencoder.pt for the rerender kind (unmask train writes one)
+    kinds: list[str] = field(default_factory=lambda: list(ANIMATION_KINDS))
+    false_positive_rate: float = 0.05  # the card's threshold: this share of held-out real windows above it
+
+
+# Real tracks and windows.
+
+
+@dataclass(frozen=True)
+class TrackFrames:
+    """One face track of one real video: its crops in frame order, with the file it came from."""
+
+    source: str  # the video's path as ``unmask faces`` recorded it
+    group: str  # content key of the video: held out as a whole
+    track: int
+    frames: tuple[int, ...]
+    times: tuple[float, ...]
+    crops: tuple[str, ...]  # PNG paths
+    landmarks: tuple[str, ...]  # .npy paths
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+
+def _content_key(path: str, folder: Path) -> str:
+    """The sha256 of the source video when it can be read (so one file copied into two folders is one group),
+    else its name."""
+    for candidate in (Path(path), folder / path):
+        if candidate.is_file():
+            return sha256_of(candidate)
+    return Path(path).name
+
+
+def _box_side(box: Sequence[float]) -> float:
+    return max(float(box[2]) - float(box[0]), float(box[3]) - float(box[1]))
+
+
+def load_tracks(folders: Sequence[Path], min_face: float = 64.0, min_length: int = 2) -> list[TrackFrames]:
+    """The video face tracks listed in ``unmask faces`` folders, one :class:`TrackFrames` per (file, track).
+
+    Crops whose detector box is under ``min_face`` pixels are left out; tracks with fewer than ``min_length``
+    crops are dropped; a video whose content was already seen (the same bytes in another folder) is skipped.
+    """
+    tracks: list[TrackFrames] = []
+    seen: set[str] = set()
+    for folder in folders:
+        with open(folder / INDEX_FILE, encoding="utf-8") as index:
+            for line in index:
+                record = json.loads(line)
+                if record.get("kind") != "video" or record.get("error") or not record.get("crops"):
+                    continue
+                group = _content_key(record["path"], folder)
+                if group in seen:
+                    continue
+                seen.add(group)
+                by_track: dict[int, list[dict[str, Any]]] = {}
+                for entry in record["crops"]:
+                    if entry.get("track") is None or _box_side(entry["box"]) < min_face:
+                        continue
+                    by_track.setdefault(int(entry["track"]), []).append(entry)
+                for track, entries in sorted(by_track.items()):
+                    entries.sort(key=lambda entry: entry["frame"])
+                    if len(entries) < min_length:
+                        continue
+                    tracks.append(
+                        TrackFrames(
+                            source=record["path"],
+                            group=group,
+                            track=track,
+                            frames=tuple(int(e["frame"]) for e in entries),
+                            times=tuple(float("nan") if e["time"] is None else float(e["time"]) for e in entries),
+                            crops=tuple(str(folder / e["file"]) for e in entries),
+                            landmarks=tuple(str(folder / e["landmarks"]) for e in entries),
+                        )
+                    )
+    return tracks
+
+
+def split_tracks(
+    tracks: Sequence[TrackFrames], held_out: float, seed: int
+) -> tuple[list[TrackFrames], list[TrackFrames]]:
+    """Hold out whole files (all tracks of a video): a shuffled run of files until about ``held_out`` of the
+    frames is reached, never all of them. Files are never split between the two sides."""
+    groups = sorted({track.group for track in tracks})
+    rng = np.random.default_rng([seed, 7])
+    order = [groups[i] for i in rng.permutation(len(groups))]
+    sizes = {group: sum(len(t) for t in tracks if t.group == group) for group in groups}
+    total = sum(sizes.values())
+    held: set[str] = set()
+    for group in order:
+        if len(held) + 1 >= len(groups) or sum(sizes[g] for g in held) >= held_out * total:
+            break
+        held.add(group)
+    return [t for t in tracks if t.group not in held], [t for t in tracks if t.group in held]
+
+
+@dataclass(frozen=True)
+class Window:
+    """``frames`` (positions in one track's crop list, increasing) of track number ``track``."""
+
+    track: int
+    positions: tuple[int, ...]
+    stride: int
+
+
+def sample_windows(
+    tracks: Sequence[TrackFrames], count: int, window: int, max_stride: int, rng: np.random.Generator
+) -> list[Window]:
+    """``count`` windows of ``window`` frames, each from one track, at a random spacing of 1 to ``max_stride``
+    crops (less where the track is short). Tracks are drawn in proportion to the square root of their length,
+    so that one long clip does not make the whole set. Tracks shorter than ``window`` are not used."""
+    usable = [number for number, track in enumerate(tracks) if len(track) >= window]
+    if not usable:
+        raise ValueError(f"no track has {window} frames: extract more frames or shorten the window")
+    weights = np.sqrt([len(tracks[number]) for number in usable])
+    picks = rng.choice(usable, size=count, p=weights / weights.sum())
+    windows = []
+    for number in picks:
+        length = len(tracks[number])
+        stride = int(rng.integers(1, min(max_stride, (length - 1) // max(1, window - 1)) + 1))
+        start = int(rng.integers(0, length - (window - 1) * stride))
+        windows.append(Window(int(number), tuple(range(start, start + window * stride, stride)), stride))
+    return windows
+
+
+# Making the pairs (run in worker processes).
+
+
+@dataclass(frozen=True)
+class Launder:
+    """One laundering draw, applied to every frame of a real window and its forgery alike."""
+
+    quality: int | None  # JPEG quality, or None for no re-encoding
+    scale: float  # down-scale factor before scaling back up (1: none)
+    gain: float  # contrast
+    bias: float  # brightness, in grey levels
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> Launder:
+        quality = int(rng.integers(40, 101)) if rng.random() < 0.9 else None
+        scale = float(rng.uniform(0.4, 0.9)) if rng.random() < 0.3 else 1.0
+        jitter = rng.random() < 0.5
+        gain = float(rng.uniform(0.9, 1.1)) if jitter else 1.0
+        bias = float(rng.uniform(-10, 10)) if jitter else 0.0
+        return cls(quality, scale, gain, bias)
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        out = []
+        for frame in frames:
+            if self.scale < 1:
+                height, width = frame.shape[:2]
+                small = (max(8, round(width * self.scale)), max(8, round(height * self.scale)))
+                frame = cv2.resize(cv2.resize(frame, small, interpolation=cv2.INTER_AREA), (width, height))
+            if self.gain != 1 or self.bias:
+                frame = np.clip(frame.astype(np.float32) * self.gain + self.bias, 0, 255).astype(np.uint8)
+            if self.quality is not None:
+                frame = jpeg(frame, self.quality)
+            out.append(frame)
+        return np.stack(out)
+
+
+def redetect(mesh: FaceMesh, frames: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The face mesh run again on each frame, started from a box around the old landmarks: what inference
+    would find on these pixels (a re-drawn mouth gets its own landmarks, not the real frame's)."""
+    out = []
+    for frame, points in zip(frames, landmarks, strict=True):
+        xy = points[:, :2]
+        low, high = xy.min(axis=0), xy.max(axis=0)
+        keypoints = np.stack(
+            [
+                xy[list(LEFT_EYE_RING)].mean(axis=0),
+                xy[list(RIGHT_EYE_RING)].mean(axis=0),
+                xy[1],
+                xy[13],
+                xy[234],
+                xy[454],
+            ]
+        ).astype(np.float32)
+        detection = Detection(np.concatenate([low, high]).astype(np.float32), keypoints, 1.0)
+        found, _ = mesh(frame, detection)
+        out.append(found if np.isfinite(found).all() else points)
+    return np.stack(out).astype(np.float32)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(autoencoder: str | None, redetect_landmarks: bool, single_thread: bool = True) -> None:
+    if single_thread:  # one process per core: threads inside each would only fight
+        cv2.setNumThreads(1)
+        torch.set_num_threads(1)
+    _WORKER["mesh"] = FaceMesh(num_threads=1) if redetect_landmarks else None
+    reconstruct: Reconstructor | None = None
+    if autoencoder:
+        from unmask.train.autoencoder import load_reconstructor
+
+        reconstruct = load_reconstructor(autoencoder)
+    _WORKER["reconstruct"] = reconstruct
+
+
+@dataclass(frozen=True)
+class _Job:
+    number: int
+    seed: int
+    crops: tuple[str, ...]
+    landmarks: tuple[str, ...]
+    times: tuple[float, ...]
+    kind: str
+
+
+def _load(job: _Job) -> tuple[np.ndarray, np.ndarray]:
+    frames = []
+    for path in job.crops:
+        image = cv2.imread(path, cv2.IMREAD_COLOR)
+        if image is None:
+            raise OSError(f"cannot read {path}")
+        frames.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    return np.stack(frames), np.stack([np.load(path) for path in job.landmarks])
+
+
+def make_pair(
+    frames: np.ndarray,
+    landmarks: np.ndarray,
+    times: np.ndarray | None,
+    kind: str,
+    rng: np.random.Generator,
+    mesh: FaceMesh | None = None,
+    reconstruct: Reconstructor | None = None,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Features of a real window and of its same-person forgery of ``kind``, laundered alike: ``(real, fake,
+    detail)``, each ``T x F``. With ``mesh``, landmarks are found again on the laundered frames of both."""
+    forgery = make_clip_forgery(frames, landmarks, rng, reconstruct, kinds=(kind,))
+    launder = Launder.draw(rng)
+    out = []
+    for clip in (frames, forgery.frames):
+        laundered = launder(clip)
+        marks = redetect(mesh, laundered, landmarks) if mesh is not None else landmarks
+        out.append(track_features(laundered, marks, times))
+    return out[0], out[1], forgery.detail
+
+
+def _run_job(job: _Job) -> tuple[int, np.ndarray, np.ndarray, str]:
+    frames, landmarks = _load(job)
+    times = np.array(job.times) if all(math.isfinite(t) for t in job.times) else None
+    rng = np.random.default_rng(job.seed)
+    real, fake, detail = make_pair(
+        frames, landmarks, times, job.kind, rng, _WORKER.get("mesh"), _WORKER.get("reconstruct")
+    )
+    return job.number, real, fake, detail
+
+
+def _jobs(tracks: Sequence[TrackFrames], windows: Sequence[Window], config: TemporalConfig, offset: int) -> list[_Job]:
+    jobs = []
+    for number, window in enumerate(windows, start=offset):
+        track = tracks[window.track]
+        jobs.append(
+            _Job(
+                number=number,
+                seed=int(np.random.SeedSequence([config.seed, 11, number]).generate_state(1)[0]),
+                crops=tuple(track.crops[p] for p in window.positions),
+                landmarks=tuple(track.landmarks[p] for p in window.positions),
+                times=tuple(track.times[p] for p in window.positions),
+                kind=config.kinds[number % len(config.kinds)],
+            )
+        )
+    return jobs
+
+
+def build_features(
+    jobs: Sequence[_Job], config: TemporalConfig, progress: bool = True
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Real and forged features (``N x T x F`` each) and the forgery details of ``jobs``, in job order, computed
+    by ``config.workers`` processes (results do not depend on how many)."""
+    real = np.zeros((len(jobs), config.window, NUM_FEATURES), np.float32)
+    fake = np.zeros_like(real)
+    details = [""] * len(jobs)
+    position = {job.number: i for i, job in enumerate(jobs)}
+    bar = tqdm(total=len(jobs), desc="features", unit="window", disable=not progress, dynamic_ncols=True)
+    init = (config.autoencoder, config.redetect)
+    if config.workers > 1:
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with context.Pool(config.workers, initializer=_init_worker, initargs=init) as pool:
+            for number, r, f, detail in pool.imap_unordered(_run_job, jobs, chunksize=4):
+                i = position[number]
+                real[i], fake[i], details[i] = r, f, detail
+                bar.update(1)
+    else:
+        _init_worker(*init, single_thread=False)
+        for job in jobs:
+            number, r, f, detail = _run_job(job)
+            i = position[number]
+            real[i], fake[i], details[i] = r, f, detail
+            bar.update(1)
+    bar.close()
+    return real, fake, details
+
+
+# The model.
+
+
+class TemporalNet(nn.Module):
+    """Per-frame MLP, two residual 1D convolutions over time (kernel 3, dilations 1 and 2: a receptive field of 7
+    frames), mean and max over time, and a linear logit. Standardisation of the features and the choice of the
+    columns it reads (``keep``) are part of the model (buffers), so the ONNX graph takes the raw output of
+    :func:`track_features`, all of its columns. Works at any number of frames (T >= 1)."""
+
+    def __init__(
+        self,
+        features: int = NUM_FEATURES,
+        hidden: int = 32,
+        dropout: float = 0.3,
+        keep: Sequence[int] | None = None,
+    ) -> None:
+        super().__init__()
+        keep = list(range(features)) if keep is None else list(keep)
+        if not keep or min(keep) < 0 or max(keep) >= features:
+            raise ValueError(f"keep must name columns of the {features} features")
+        self.register_buffer("mean", torch.zeros(features))
+        self.register_buffer("scale", torch.ones(features))
+        self.register_buffer("keep", torch.tensor(keep, dtype=torch.int64))
+        self.frame = nn.Sequential(
+            nn.Linear(len(keep), hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.GELU()
+        )
+        self.conv1 = nn.Conv1d(hidden, hidden, 3, padding=1)
+        self.conv2 = nn.Conv1d(hidden, hidden, 3, padding=2, dilation=2)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * hidden, 1))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """``B x T x F`` raw features -> ``B`` logits (positive: animated or re-rendered)."""
+        x = torch.clamp((features - self.mean) / self.scale, -8.0, 8.0).index_select(2, self.keep)
+        h = self.frame(x).transpose(1, 2)  # B x H x T
+        h = h + nn.functional.gelu(self.conv1(h))
+        h = h + nn.functional.gelu(self.conv2(h))
+        pooled = torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
+        return self.head(pooled).squeeze(1)
+
+    def standardise(self, features: np.ndarray) -> None:
+        """Set ``mean`` and ``scale`` from training features (``... x F``)."""
+        flat = features.reshape(-1, features.shape[-1]).astype(np.float64)
+        self.mean.copy_(torch.from_numpy(flat.mean(axis=0)).float())
+        self.scale.copy_(torch.from_numpy(np.maximum(flat.std(axis=0), 1e-3)).float())
+
+
+def train_step(
+    model: TemporalNet, optimiser: torch.optim.Optimizer, features: torch.Tensor, labels: torch.Tensor
+) -> float:
+    """One optimisation step on a batch (``B x T x F``, ``B`` labels of 0/1); returns the loss."""
+    model.train()
+    loss = nn.functional.binary_cross_entropy_with_logits(model(features), labels)
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+    return float(loss.item())
+
+
+@torch.no_grad()
+def score(model: TemporalNet, features: np.ndarray, length: int | None = None) -> np.ndarray:
+    """Probabilities for windows ``N x T x F`` (the first ``length`` frames of each when given)."""
+    model.eval()
+    if length is not None:
+        features = features[:, :length]
+    logits = model(torch.from_numpy(np.ascontiguousarray(features)))
+    return torch.sigmoid(logits).numpy()
+
+
+def export_onnx(model: TemporalNet, path: Path, frames: int = 16) -> None:
+    """Write the model as ONNX: input ``features`` (batch x time x F, float32), output ``logit`` (batch), both
+    axes dynamic."""
+    model = model.cpu().eval()
+    example = torch.randn(1, frames, model.mean.shape[0]) * model.scale + model.mean
+    with warnings.catch_warnings():  # the TorchScript exporter is asked for on purpose: its graph is plain
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            model,
+            (example,),
+            str(path),
+            input_names=["features"],
+            output_names=["logit"],
+            dynamic_axes={"features": {0: "batch", 1: "time"}, "logit": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+# The run.
+
+
+def _folders(inputs: Sequence[str], run_dir: Path, every: int, log: Callable[[str], None]) -> list[Path]:
+    folders = []
+    for number, item in enumerate(inputs):
+        path = Path(item)
+        if (path / INDEX_FILE).is_file():
+            folders.append(path)
+            continue
+        out = run_dir / f"faces-{number}"
+        if not (out / INDEX_FILE).is_file():
+            log(f"extracting faces from {path} into {out} (every {every} frames)")
+            extract_faces([path], out, sampling=Sampling(every_nth=every))
+        folders.append(out)
+    return folders
+
+
+def _cache_key(tracks: Sequence[TrackFrames], held: Sequence[TrackFrames], config: TemporalConfig) -> str:
+    digest = hashlib.sha256()
+    model_only = {"epochs", "batch", "lr", "weight_decay", "workers", "hidden", "dropout", "false_positive_rate"}
+    model_only |= {"level_noise", "ignore"}
+    settings = {key: value for key, value in asdict(config).items() if key not in model_only}
+    digest.update(json.dumps([FEATURES_VERSION, settings], sort_keys=True).encode())
+    if config.autoencoder:
+        digest.update(sha256_of(config.autoencoder).encode())
+    for track in (*tracks, *held):
+        digest.update(f"{track.group}:{track.track}:{len(track)}:{track.crops[0]}".encode())
+    return digest.hexdigest()[:12]
+
+
+def _licence(source: str) -> tuple[str, str]:
+    """The train_real folder a source video sits in, and its licence."""
+    parts = Path(source).parts
+    for part in reversed(parts[:-1]):
+        if part in LICENCES:
+            return part, LICENCES[part]
+    return (parts[-2] if len(parts) > 1 else ""), "see the NOTICE beside the file"
+
+
+def _notice(source: str) -> str | None:
+    for folder in list(Path(source).parents)[:2]:
+        notice = folder / "NOTICE"
+        if notice.is_file():
+            return notice.read_text(encoding="utf-8").strip()
+    return None
+
+
+def _metrics(model: TemporalNet, real: np.ndarray, fake: np.ndarray, kinds: np.ndarray, length: int | None) -> dict:
+    real_scores, fake_scores = score(model, real, length), score(model, fake, length)
+    out: dict[str, Any] = {}
+    for kind in sorted(set(kinds.tolist())):
+        chosen = fake_scores[kinds == kind]
+        labels = np.r_[np.zeros(len(real_scores)), np.ones(len(chosen))]
+        out[kind] = round(roc_auc(labels, np.r_[real_scores, chosen]), 4)
+    labels = np.r_[np.zeros(len(real_scores)), np.ones(len(fake_scores))]
+    out["all"] = round(roc_auc(labels, np.r_[real_scores, fake_scores]), 4)
+    return out
+
+
+def _threshold(model: TemporalNet, real: np.ndarray, rate: float) -> float:
+    """The score that ``rate`` of held-out real windows reach (at full length)."""
+    return float(np.quantile(score(model, real), 1 - rate))
+
+
+def _fit(
+    real: np.ndarray,
+    fake: np.ndarray,
+    held: tuple[np.ndarray, np.ndarray, np.ndarray],
+    config: TemporalConfig,
+    log: Callable[[str], None],
+) -> tuple[TemporalNet, list[dict[str, Any]]]:
+    """Train on real and forged windows (``N x T x F`` each) for ``config.epochs``; each batch is cut to one
+    random length of ``min_frames`` to ``window`` frames at random offsets, so that short tracks are scored as
+    well as long ones, and each window's feature levels are shifted (``level_noise``). The held-out AUC is logged
+    every 10 epochs (for reading, not for choosing a model: the last epoch's model is kept)."""
+    keep = [number for number, name in enumerate(FEATURE_NAMES) if name not in set(config.ignore)]
+    model = TemporalNet(hidden=config.hidden, dropout=config.dropout, keep=keep)
+    model.standardise(np.concatenate([real, fake]))
+    spread = (config.level_noise * model.scale.numpy()).astype(np.float32)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    train_x = np.concatenate([real, fake])
+    train_y = np.r_[np.zeros(len(real)), np.ones(len(fake))].astype(np.float32)
+    steps_per_epoch = math.ceil(len(train_x) / config.batch)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=config.lr, total_steps=config.epochs * steps_per_epoch
+    )
+    history: list[dict[str, Any]] = []
+    bar = tqdm(range(config.epochs), desc="temporal", unit="epoch", dynamic_ncols=True)
+    for epoch in bar:
+        order = np.random.default_rng([config.seed, 13, epoch]).permutation(len(train_x))
+        step_rng = np.random.default_rng([config.seed, 17, epoch])
+        losses = []
+        for start in range(0, len(order), config.batch):
+            picks = order[start : start + config.batch]
+            length = int(step_rng.integers(config.min_frames, config.window + 1))
+            offsets = step_rng.integers(0, config.window - length + 1, size=len(picks))
+            batch = np.stack([train_x[p, o : o + length] for p, o in zip(picks, offsets, strict=True)])
+            if config.level_noise:
+                batch = batch + step_rng.normal(size=(len(picks), 1, batch.shape[2])).astype(np.float32) * spread
+            losses.append(train_step(model, optimiser, torch.from_numpy(batch), torch.from_numpy(train_y[picks])))
+            scheduler.step()
+        entry: dict[str, Any] = {"epoch": epoch + 1, "loss": round(float(np.mean(losses)), 4)}
+        if (epoch + 1) % 10 == 0 or epoch + 1 == config.epochs:
+            entry["held_out_auc"] = _metrics(model, *held, None)
+            log(f"epoch {epoch + 1}: loss {entry['loss']:.4f}, held-out AUC {entry['held_out_auc']}")
+        history.append(entry)
+        bar.set_postfix(loss=entry["loss"], refresh=False)
+    bar.close()
+    return model, history
+
+
+def train_temporal(
+    inputs: list[str], run_dir: Path, config: TemporalConfig, log: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Extract (or reuse) the real tracks of ``inputs``, build (or reuse) the cached window features, train the
+    temporal model, and write ``temporal.pt``, ``unmask-temporal.onnx``, the card draft ``unmask-temporal.json``
+    and ``temporal.json`` (settings, data, history, held-out AUC per forgery kind) into ``run_dir``."""
+    unknown = sorted(set(config.kinds) - set(ANIMATION_KINDS))
+    if unknown or not config.kinds:
+        raise ValueError(f"kinds must be taken from {list(ANIMATION_KINDS)}, got {config.kinds}")
+    unknown = sorted(set(config.ignore) - set(FEATURE_NAMES))
+    if unknown or len(set(config.ignore)) >= NUM_FEATURES:
+        raise ValueError(f"ignore must name some (not all) of the features, got unknown {unknown}")
+    if config.window < 2 or not 2 <= config.min_frames <= config.window:
+        raise ValueError("window must be at least 2 and min_frames between 2 and window")
+    started = time.perf_counter()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(config.seed)
+    folders = _folders(inputs, run_dir, config.every, log)
+    tracks = load_tracks(folders, config.min_face, min_length=config.window)
+    if not tracks:
+        raise ValueError(f"no face track of {config.window} frames in {', '.join(inputs)}")
+    train_tracks, held_tracks = split_tracks(tracks, config.held_out, config.seed)
+    if not held_tracks:
+        raise ValueError("need at least two source videos: one to train on, one to hold out")
+    log(
+        f"{len(tracks)} tracks from {len({t.group for t in tracks})} videos; "
+        f"held out: {len(held_tracks)} tracks of {len({t.group for t in held_tracks})} videos"
+    )
+
+    rng = np.random.default_rng([config.seed, 5])
+    held_count = max(len(config.kinds), round(config.windows * config.held_out))
+    train_windows = sample_windows(train_tracks, config.windows - held_count, config.window, config.max_stride, rng)
+    held_windows = sample_windows(held_tracks, held_count, config.window, config.max_stride, rng)
+    jobs = _jobs(train_tracks, train_windows, config, 0) + _jobs(held_tracks, held_windows, config, len(train_windows))
+    cache = run_dir / f"features-{_cache_key(train_tracks, held_tracks, config)}.npz"
+    tick = time.perf_counter()
+    if cache.is_file():
+        stored = np.load(cache)
+        real, fake, details = stored["real"], stored["fake"], list(stored["details"])
+        log(f"features from {cache}")
+    else:
+        real, fake, details = build_features(jobs, config)
+        np.savez_compressed(cache, real=real, fake=fake, details=np.array(details), kinds=[j.kind for j in jobs])
+    feature_seconds = time.perf_counter() - tick
+    kinds = np.array([job.kind for job in jobs])
+    split = len(train_windows)
+
+    held_real, held_fake, held_kinds = real[split:], fake[split:], kinds[split:]
+    tick = time.perf_counter()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a model this small runs fastest on one thread; more only wait on each other
+    try:
+        model, history = _fit(real[:split], fake[:split], (held_real, held_fake, held_kinds), config, log)
+    finally:
+        torch.set_num_threads(threads)
+    model_seconds = time.perf_counter() - tick
+
+    torch.save(model.state_dict(), run_dir / "temporal.pt")
+    onnx_path = run_dir / f"{MODEL_NAME}.onnx"
+    export_onnx(model, onnx_path, config.window)
+    held_out = {
+        f"{config.window}_frames": _metrics(model, held_real, held_fake, held_kinds, None),
+        "4_frames": _metrics(model, held_real, held_fake, held_kinds, 4),
+        "2_frames": _metrics(model, held_real, held_fake, held_kinds, 2),
+    }
+    threshold = _threshold(model, held_real, config.false_positive_rate)
+    # Each held-out video's real windows, scored: a video that the model finds fake as a whole shows here.
+    held_sources = np.array([held_tracks[window.track].source for window in held_windows])
+    real_scores, fake_scores = score(model, held_real), score(model, held_fake)
+    by_video = {
+        Path(source).name: {
+            "real_mean": round(float(real_scores[held_sources == source].mean()), 4),
+            "fake_mean": round(float(fake_scores[held_sources == source].mean()), 4),
+            "windows": int((held_sources == source).sum()),
+        }
+        for source in sorted(set(held_sources.tolist()))
+    }
+    videos = sorted({(t.source, t.group) for t in tracks})
+    data = []
+    for source, group in videos:
+        folder, licence = _licence(source)
+        data.append(
+            {
+                "file": Path(source).name,
+                "folder": folder,
+                "licence": licence,
+                "held_out": any(t.group == group for t in held_tracks),
+                "tracks": sum(t.group == group for t in tracks),
+                "crops": sum(len(t) for t in tracks if t.group == group),
+            }
+        )
+    notices = {}
+    for source, _ in videos:
+        folder, _ = _licence(source)
+        if folder not in notices and (text := _notice(source)):
+            notices[folder] = text
+    card = {
+        "name": MODEL_NAME,
+        "version": "1",
+        "file": onnx_path.name,
+        "sha256": sha256_of(onnx_path),
+        "kind": "temporal",
+        "features_version": FEATURES_VERSION,
+        "features": list(FEATURE_NAMES),
+        "features_read": [name for name in FEATURE_NAMES if name not in set(config.ignore)],
+        "window": config.window,
+        "input": "features: batch x time x F float32 from unmask.models.temporal.track_features (time >= 2)",
+        "output": "logit: batch; sigmoid gives the probability that the track was animated or re-rendered",
+        "contract": ALIGNMENT.to_dict(),
+        "threshold": {
+            "value": round(threshold, 4),
+            "how": f"{config.false_positive_rate:.0%} of held-out real windows ({len(held_real)}, "
+            f"{config.window} frames) score at or above it",
+        },
+        "training": {
+            "unmask_version": __version__,
+            "command": f"python -m unmask.train.temporal {' '.join(inputs)} -o {run_dir} --windows {config.windows} "
+            f"--epochs {config.epochs} --seed {config.seed}"
+            + (f" --autoencoder {config.autoencoder}" if config.autoencoder else ""),
+            "settings": asdict(config),
+            "forgeries": "same-person animations of each real window (unmask.forge.animate: reenact, lipsync, "
+            "rerender), laundered alike with their real window; no identity is ever swapped",
+            "windows": {"train": split, "held_out": len(held_real), "forged_per_real": 1},
+            "videos": data,
+            "notices": notices,
+        },
+        "metrics": {
+            "held_out_window_auc": held_out,
+            "note": "AUC of held-out real windows (whole files held out) against forgeries of them; a measure of "
+            "how well the forgeries are learnt, not of performance on real-world fakes (see unmask eval)",
+        },
+    }
+    (run_dir / f"{MODEL_NAME}.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    summary = {
+        "config": asdict(config),
+        "inputs": inputs,
+        "features_version": FEATURES_VERSION,
+        "tracks": {"train": len(train_tracks), "held_out": len(held_tracks)},
+        "windows": {"train": split, "held_out": len(held_real)},
+        "forgeries": {
+            kind: {
+                "windows": int((kinds == kind).sum()),
+                "autoencoder": sum(
+                    str(d).startswith("autoencoder") for d, k in zip(details, kinds, strict=True) if k == kind
+                ),
+            }
+            for kind in config.kinds
+        },
+        "feature_cache": cache.name,
+        "feature_seconds": round(feature_seconds, 1),
+        "model_seconds": round(model_seconds, 1),
+        "seconds": round(time.perf_counter() - started, 1),
+        "held_out_auc": held_out,
+        "held_out_by_video": by_video,
+        "threshold": threshold,
+        "history": history,
+    }
+    (run_dir / "temporal.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m unmask.train.temporal INPUT... -o RUN [--windows N --epochs N --seed S]``."""
+    defaults = TemporalConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m unmask.train.temporal",
+        description="Train the temporal branch on real face tracks against same-person animations of them.",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="unmask faces output folders, or real videos")
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="RUN", help="run folder")
+    parser.add_argument("--windows", type=int, default=defaults.windows, help="real windows (each with a forgery)")
+    parser.add_argument("--window", type=int, default=defaults.window, help="frames per window")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--workers", type=int, default=defaults.workers, help="processes making features")
+    parser.add_argument("--autoencoder", help="autoencoder.pt from unmask train, for the rerender forgeries")
+    args = parser.parse_args(argv)
+    config = TemporalConfig(
+        windows=args.windows,
+        window=args.window,
+        epochs=args.epochs,
+        seed=args.seed,
+        workers=args.workers,
+        autoencoder=args.autoencoder,
+    )
+    summary = train_temporal(args.inputs, args.output, config)
+    print(json.dumps({"held_out_auc": summary["held_out_auc"], "seconds": summary["seconds"]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
