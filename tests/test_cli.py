@@ -226,3 +226,11 @@ def test_scan_report_writes_a_page_for_one_input_and_a_folder_for_several(capsys
     assert "<svg" in (tmp_path / "pages" / "single_face_mp4.html").read_text(encoding="utf-8")
     assert "Could not be read: a text file" in (tmp_path / "pages" / "text_jpg.html").read_text(encoding="utf-8")
     assert len(list((tmp_path / "heat").rglob("*.jpg"))) == 4  # heatmaps are still written beside the report
+
+
+def test_scan_temporal_adds_the_animation_cue(capsys, media):
+    code, out, _ = run(capsys, "scan", "-q", "--format", "jsonl", "--temporal", media / "single_face.mp4")
+    (track,) = json.loads(out)["faces"]
+    assert code == 0 and set(track["cues"]) == {"blend", "animation"} and track["cues"]["animation"]["applied"]
+    code, out, _ = run(capsys, "scan", "-q", "--format", "jsonl", media / "single_face.mp4")
+    assert set(json.loads(out)["faces"][0]["cues"]) == {"blend"}

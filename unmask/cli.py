@@ -134,6 +134,12 @@ def _add_face_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGrou
     return found
 
 
+TEMPORAL_HELP = (
+    "also run the temporal branch (experimental, off by default: on dev/animated it ranked real fakes below real "
+    "clips; see unmask/models/weights/unmask-temporal.json) and report each track's animation cue"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="unmask",
@@ -190,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         "FILE is a folder that gets one <input name>.html per input (e.g. clip_mp4.html)",
     )
     scan.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
+    scan.add_argument("--temporal", action="store_true", help=TEMPORAL_HELP)
     scan.add_argument(
         "--threshold", type=_number, metavar="T", help="call a face fake at or above this score (default: the card's)"
     )
@@ -230,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("dataset", metavar="DATASET")
     evaluate.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for scores, metrics, plots")
     evaluate.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
+    evaluate.add_argument("--temporal", action="store_true", help=TEMPORAL_HELP)
     evaluate.add_argument(
         "--mesonet", metavar="H5", help="also score the same crops with MesoNet (Meso4 Keras weights file)"
     )
@@ -383,6 +391,7 @@ def _run_scan(args: argparse.Namespace) -> int:
         limits=_limits(args),
         max_faces=args.max_faces,
         threshold=args.threshold,
+        temporal=args.temporal,
     )
     results = []
     single = len(args.inputs) == 1 and not Path(args.inputs[0]).is_dir()
@@ -488,7 +497,7 @@ def _run_eval(args: argparse.Namespace) -> int:
         items = [item for item in items if any(item.key.startswith(folder) for folder in only)]
         if not items:
             raise UnmaskError(f"no file of {args.dataset} lies under {', '.join(only)}")
-    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING))
+    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING), temporal=args.temporal)
     out = Path(args.output)
     metrics, records = evaluate(
         items, out, scanner, peers, progress=not args.quiet, replicates=args.bootstrap, dataset=str(args.dataset)

@@ -7,7 +7,7 @@ from mediagen import pan
 from unmask.faces import FaceAnalyzer
 from unmask.forge import self_blend
 from unmask.media import Sampling, write_video
-from unmask.verdict import SCHEMA_VERSION, Scanner, ScanResult, scan_schema
+from unmask.verdict import SCHEMA_VERSION, Scanner, ScanResult, on_scale, scan_schema
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_photo_file_result_holds_every_field(scanner, media):
     assert frame["index"] == 0 and frame["time"] is None and frame["score"] == track["score"] == data["score"]
     x0, y0, x1, y1 = track["frames"][0]["box"]
     assert 150 < x0 < x1 < 300 and 50 < y0 < y1 < 220
-    assert set(data["timings"]) == {"faces_s", "model_s", "total_s"}
+    assert set(data["timings"]) == {"faces_s", "model_s", "temporal_s", "total_s"}
 
 
 def test_exif_rotated_photo_scores_like_the_upright_one(scanner, media):
@@ -131,3 +131,47 @@ def test_bad_arrays_are_errors(scanner):
 def test_threshold_override_flips_the_verdict(media):
     data = Scanner(threshold=0.0).scan(media / "astronaut.jpg").to_dict()
     assert data["verdict"] == "fake" and data["threshold"] == 0.0
+
+
+@pytest.fixture(scope="module")
+def both_branches():
+    return Scanner(temporal=True)
+
+
+def test_a_still_gets_the_frame_branch_alone_and_says_so(both_branches, media):
+    scanner = both_branches
+    data = valid(scanner.scan(media / "astronaut.jpg"))
+    (track,) = data["faces"]
+    assert track["cues"]["blend"] == {"score": track["score"], "applied": True, "reason": None}
+    assert data["temporal_model"] == scanner.temporal.card.identity()
+    animation = track["cues"]["animation"]
+    assert animation["applied"] is False and animation["score"] is None and "still image" in animation["reason"]
+
+
+def test_a_video_track_gets_both_cues_and_scores_the_higher(both_branches, media):
+    scanner = both_branches
+    result = scanner.scan(media / "single_face.mp4")
+    data = valid(result)
+    (track,) = data["faces"]
+    blend, animation = track["cues"]["blend"], track["cues"]["animation"]
+    assert animation["applied"] and 0 <= animation["probability"] <= 1 and animation["reason"] is None
+    assert track["score"] == pytest.approx(max(blend["score"], animation["score"]), abs=1e-4)
+    assert blend["score"] == pytest.approx(np.mean([f["score"] for f in track["frames"]]), abs=1e-3)
+    threshold = scanner.temporal.threshold
+    assert animation["score"] == pytest.approx(
+        on_scale(animation["probability"], threshold, scanner.threshold), abs=1e-3
+    )
+
+
+def test_by_default_tracks_have_the_blend_cue_only(scanner, media):
+    data = valid(scanner.scan(media / "single_face.mp4"))
+    assert data["temporal_model"] is None and set(data["faces"][0]["cues"]) == {"blend"}
+
+
+@pytest.mark.parametrize(
+    ("probability", "expected"),
+    [(0.0, 0.0), (0.2, 0.45), (0.4, 0.9), (0.7, 0.95), (1.0, 1.0), (1.5, 1.0)],
+)
+def test_on_scale_maps_a_branch_threshold_onto_the_verdict_threshold(probability, expected):
+    # the branch's own threshold 0.4 lands on the verdict's 0.9; linear on either side
+    assert on_scale(probability, 0.4, 0.9) == pytest.approx(expected)

@@ -44,6 +44,9 @@ from unmask.media import Frame
 from unmask.verdict import FaceScore, Scanner
 
 SCORES_FILE = "scores.jsonl"
+BLEND, ANIMATION = "unmask:blend", "unmask:animation"
+"""Each branch of unmask measured on its own (the frame branch's track means; the temporal branch's
+probability), beside ``unmask`` (the fused score), when a temporal model is loaded."""
 METRICS_FILE = "metrics.json"
 
 
@@ -66,8 +69,11 @@ def protocol(scanner: Scanner, peers: list[Peer]) -> dict[str, Any]:
         "min_score_face": scanner.min_score_face,
         "min_track_frames": scanner.min_track_frames,
         "frame_score": "highest face score in the frame",
-        "video_score": "mean of each face track's frame scores; the highest usable track",
+        "video_score": "each usable face track's score (the highest of its cues), the highest track",
         "peers": [peer.name for peer in peers],
+        "temporal_model": scanner.temporal.card.identity() if scanner.temporal is not None else None,
+        # the temporal branch's threshold puts its cue on the verdict's scale: it changes unmask's scores
+        "temporal_threshold": scanner.temporal.threshold if scanner.temporal is not None else None,
     }
 
 
@@ -104,7 +110,8 @@ def score_item(scanner: Scanner, item: Item, peers: list[Peer]) -> dict[str, Any
     result = scanner.scan(item.path, on_frame=peer_scores if peers else None)
     usable = {track.id for track in result.faces if track.usable}
     faces = [(face.index, track.id, face.score) for track in result.faces for face in track.frames]
-    video, frames = _aggregate(faces, usable)
+    blend_video, frames = _aggregate(faces, usable)
+    video = result.score if result.verdict in ("fake", "real") else None
     times = {frame.index: frame.time for frame in result.frames}
     record: dict[str, Any] = {
         "key": item.key,
@@ -117,6 +124,14 @@ def score_item(scanner: Scanner, item: Item, peers: list[Peer]) -> dict[str, Any
         "frame_times": [times[index] for index in sorted({index for index, _, _ in faces})],
         "seconds": round(result.timings.get("total_s", 0.0), 3),
     }
+    if scanner.temporal is not None:  # each branch on its own, beside the fused score
+        record[BLEND] = {"video": blend_video, "frames": frames, "faces": record["unmask"]["faces"]}
+        animation = [
+            track.cues["animation"].probability
+            for track in result.faces
+            if track.usable and "animation" in track.cues and track.cues["animation"].applied
+        ]
+        record[ANIMATION] = {"video": max(animation, default=None), "frames": [], "faces": animation}
     for name, rows in peer_scores.faces.items():
         video, frames = _aggregate(rows, usable)
         record[name] = {"video": video, "frames": frames, "faces": [score for _, _, score in rows]}
@@ -198,8 +213,11 @@ def summarise(
 
 
 def thresholds_of(scanner: Scanner, peers: list[Peer]) -> dict[str, float | None]:
-    """Each detector's decision threshold: the model card's for unmask, a peer's own (if it has one)."""
-    return {"unmask": scanner.threshold} | {peer.name: getattr(peer, "threshold", None) for peer in peers}
+    """Each detector's decision threshold: the model cards' for unmask and its branches, a peer's own (if any)."""
+    ours: dict[str, float | None] = {"unmask": scanner.threshold}
+    if scanner.temporal is not None:
+        ours |= {BLEND: scanner.threshold, ANIMATION: scanner.temporal.threshold}
+    return ours | {peer.name: getattr(peer, "threshold", None) for peer in peers}
 
 
 def _read_cache(path: Path) -> dict[tuple[str, str], dict[str, Any]]:

@@ -26,7 +26,7 @@ from unmask.media import Frame
 from unmask.models.card import ModelCard
 from unmask.report.heatmap import overlay
 from unmask.report.provenance import Provenance
-from unmask.verdict import FaceScore, ScanResult, decide
+from unmask.verdict import Cue, FaceScore, ScanResult, decide
 
 MAX_TRACKS = 20
 HEADLINES = {
@@ -227,11 +227,8 @@ def _faces_section(result: ScanResult, collector: ReportCollector | None) -> str
         name = f"Face track {track.id}"
         frames = len(track.frames)
         usable = "usable" if track.usable else "not usable: scored in too few frames to count"
-        lines = [
-            f"<strong>{_e(name)}</strong>: score {track.score:.3f}"
-            + (f" (mean of {frames} scored frame{'s' if frames != 1 else ''})" if video else ""),
-            _e(usable),
-        ]
+        lines = [f"<strong>{_e(name)}</strong>: score {track.score:.3f}", _e(usable)]
+        lines += [_e(_cue_text(cue_name, cue, frames if video else 0)) for cue_name, cue in track.cues.items()]
         if deciding is not None and track.id == deciding.id:
             lines.append("this face decides the verdict")
         picture = pictures.get(track.id)
@@ -248,6 +245,25 @@ def _faces_section(result: ScanResult, collector: ReportCollector | None) -> str
                 )
         parts.append(f"<figure>{image}<figcaption>{'; '.join(lines)}.</figcaption></figure>")
     return "".join(parts)
+
+
+CUE_NAMES = {
+    "blend": "blending seams (frame branch)",
+    "animation": "animation or re-rendering over time (temporal branch)",
+}
+
+
+def _cue_text(name: str, cue: Cue, frames: int) -> str:
+    """One cue in words: what the branch looked for and what it found, or why it did not apply."""
+    what = CUE_NAMES.get(name, name)
+    if not cue.applied or cue.score is None:
+        return f"{what}: not applied ({cue.reason})"
+    text = f"{what}: {cue.score:.3f}"
+    if name == "blend" and frames:
+        text += f" (mean of {frames} scored frame{'s' if frames != 1 else ''})"
+    if cue.probability is not None:
+        text += f" (its own probability {cue.probability:.3f})"
+    return text
 
 
 def _step(span: float, most: int = 10) -> float:

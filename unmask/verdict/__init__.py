@@ -8,7 +8,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from unmask.verdict.result import SCHEMA_VERSION, VERDICTS, FaceScore, FrameScore, ScanResult, Track, decide
+from unmask.verdict.result import (
+    SCHEMA_VERSION,
+    VERDICTS,
+    Cue,
+    FaceScore,
+    FrameScore,
+    ScanResult,
+    Track,
+    decide,
+    on_scale,
+)
 from unmask.verdict.scanner import DEFAULT_SAMPLING, MIN_SCORE_FACE, MIN_TRACK_FRAMES, Scanner
 
 SCHEMA_FILE = Path(__file__).parent / "scan.schema.json"
@@ -27,11 +37,13 @@ __all__ = [
     "SCHEMA_FILE",
     "SCHEMA_VERSION",
     "VERDICTS",
+    "Cue",
     "FaceScore",
     "FrameScore",
     "ScanResult",
     "Scanner",
     "Track",
     "decide",
+    "on_scale",
     "scan_schema",
 ]

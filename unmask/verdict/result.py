@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 Verdict = Literal["fake", "real", "not_applicable", "error"]
 VERDICTS: tuple[str, ...] = ("fake", "real", "not_applicable", "error")
 
@@ -35,6 +35,34 @@ class FaceScore:
         return {"index": self.index, "time": _round(self.time), "box": self.box, "score": _round(self.score)}
 
 
+def on_scale(probability: float, own_threshold: float, threshold: float) -> float:
+    """Put a branch's probability on the frame branch's scale: piecewise linear, 0 -> 0, its own threshold ->
+    ``threshold``, 1 -> 1. So a track is ``fake`` exactly when one of its cues reaches its own threshold."""
+    probability = min(max(float(probability), 0.0), 1.0)
+    if probability <= own_threshold:
+        return threshold * probability / own_threshold if own_threshold > 0 else threshold
+    if own_threshold >= 1:
+        return 1.0
+    return threshold + (1 - threshold) * (probability - own_threshold) / (1 - own_threshold)
+
+
+@dataclass
+class Cue:
+    """What one branch says about a track: its score on the verdict's scale (None when it did not apply, with
+    the reason), and for the temporal branch its own probability."""
+
+    score: float | None
+    applied: bool
+    reason: str | None = None
+    probability: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"score": _round(self.score), "applied": self.applied, "reason": self.reason}
+        if self.probability is not None:
+            out["probability"] = _round(self.probability)
+        return out
+
+
 @dataclass
 class Track:
     """One face followed over the sampled frames (a still has one track per face)."""
@@ -42,17 +70,25 @@ class Track:
     id: int
     frames: list[FaceScore] = field(default_factory=list)
     usable: bool = True
+    cues: dict[str, Cue] = field(default_factory=dict)
+
+    @property
+    def blend_score(self) -> float:
+        """The mean of the track's frame scores (the frame branch)."""
+        return sum(face.score for face in self.frames) / len(self.frames)
 
     @property
     def score(self) -> float:
-        """The mean of the track's frame scores."""
-        return sum(face.score for face in self.frames) / len(self.frames)
+        """The highest of the track's cues (the frame branch's mean when it has no other)."""
+        scores = [cue.score for cue in self.cues.values() if cue.score is not None]
+        return max(scores) if scores else self.blend_score
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "score": _round(self.score),
             "usable": self.usable,
+            "cues": {name: cue.to_dict() for name, cue in self.cues.items()},
             "frames": [face.to_dict() for face in self.frames],
         }
 
@@ -82,6 +118,7 @@ class ScanResult:
     threshold: float
     reason: str | None
     model: dict[str, str]
+    temporal_model: dict[str, str] | None = None
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
@@ -107,6 +144,7 @@ class ScanResult:
             "threshold": _round(self.threshold, 6),
             "reason": self.reason,
             "model": self.model,
+            "temporal_model": self.temporal_model,
             "sampling": self.sampling,
             "frames": [frame.to_dict() for frame in self.frames],
             "faces": [track.to_dict() for track in self.faces],

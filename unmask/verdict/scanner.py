@@ -6,6 +6,12 @@ batch per frame. A still is one frame. Faces whose box is under ``min_score_face
 scored (upsampled from too few pixels, a real face looks like a re-rendered one); a video track needs
 ``min_track_frames`` scored frames (or all sampled frames, when fewer were sampled) to count. ``transform``, if
 given, changes each decoded frame before faces are looked for (the robustness ladder launders frames with it).
+
+Each track carries its cues: ``blend`` (the frame branch: the mean of its frame scores) and, with
+``temporal=True`` (or a :class:`~unmask.models.temporal.TemporalClassifier`), ``animation``: the temporal
+branch's probability over the track's crops (at least 8 of them), put on the frame branch's scale by
+:func:`~unmask.verdict.result.on_scale`; the track scores the higher of the two. The temporal branch is off by
+default: on dev/animated it ranked real fakes below real clips (its model card has the figures).
 """
 
 from __future__ import annotations
@@ -22,11 +28,16 @@ import numpy as np
 from unmask import __version__
 from unmask.errors import UnmaskError
 from unmask.faces import FaceAnalyzer, FaceTracker, align_face
+from unmask.faces.align import AlignedFace
 from unmask.faces.analyzer import as_rgb_uint8
 from unmask.faces.extract import MAX_FACES
 from unmask.media import Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
-from unmask.models import FakeClassifier, sha256_of
-from unmask.verdict.result import FaceScore, FrameScore, ScanResult, Track, decide
+from unmask.models import WEIGHTS, FakeClassifier, sha256_of
+from unmask.models.temporal import DEFAULT_TEMPORAL_MODEL, TemporalClassifier, track_features
+from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, on_scale
+
+TEMPORAL_CARD = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json"
+TEMPORAL_MIN_FRAMES = 8  # over fewer frames real tracks of the training clips scored as high as forgeries
 
 DEFAULT_SAMPLING = Sampling(count=32)
 MIN_SCORE_FACE = 64
@@ -46,6 +57,7 @@ class _Tally:
     found: int = 0
     small: int = 0
     largest: float = 0.0
+    temporal_s: float = 0.0
 
 
 class Scanner:
@@ -62,8 +74,12 @@ class Scanner:
         min_track_frames: int = MIN_TRACK_FRAMES,
         threshold: float | None = None,
         transform: Callable[[np.ndarray], np.ndarray] | None = None,
+        temporal: TemporalClassifier | bool | None = None,
     ) -> None:
         self.classifier = classifier or FakeClassifier()
+        if temporal is True:  # the shipped temporal model (experimental: off by default, see its model card)
+            temporal = TemporalClassifier(TEMPORAL_CARD)
+        self.temporal = temporal or None
         self.analyzer = analyzer or FaceAnalyzer()
         self.sampling = sampling
         self.limits = limits
@@ -105,6 +121,7 @@ class Scanner:
             threshold=self.threshold,
             reason=None,
             model=self.classifier.card.identity(),
+            temporal_model=self.temporal.card.identity() if self.temporal is not None else None,
             unmask_version=__version__,
         )
         tally = _Tally()
@@ -123,6 +140,7 @@ class Scanner:
         result.timings = {
             "faces_s": tally.faces_s,
             "model_s": tally.model_s,
+            "temporal_s": tally.temporal_s,
             "total_s": time.perf_counter() - started,
         }
         return result
@@ -157,6 +175,7 @@ class Scanner:
         video = info is not None and info.kind == "video"
         tracker = FaceTracker() if video else None
         tracks: dict[int, Track] = {}
+        sequences: dict[int, list[tuple[AlignedFace, float | None]]] = {}
         expected = 1 if info is None else expected_frames(info, self.sampling)
         for done, frame in enumerate(self._frames(source, info), start=1):
             tick = time.perf_counter()
@@ -168,7 +187,8 @@ class Scanner:
             tally.largest = max([tally.largest, *(face.size for face in faces)])
             scorable = [face for face in faces if face.size >= self.min_score_face]
             tally.small += len(faces) - len(scorable)
-            crops = [align_face(frame.image, face.landmarks, self.contract).image for face in scorable]
+            aligned = [align_face(frame.image, face.landmarks, self.contract) for face in scorable]
+            crops = [face.image for face in aligned]
             tally.faces_s += time.perf_counter() - tick
             scored: list[FaceScore] = []
             maps = None
@@ -182,6 +202,8 @@ class Scanner:
                     entry = FaceScore(frame.index, frame.time, box, float(score), track_id)
                     tracks.setdefault(track_id, Track(id=track_id)).frames.append(entry)
                     scored.append(entry)
+                    if video and self.temporal is not None:
+                        sequences.setdefault(track_id, []).append((aligned[number], frame.time))
             best = max((entry.score for entry in scored), default=None)
             result.frames.append(FrameScore(frame.index, frame.time, best, len(faces)))
             if on_frame is not None:
@@ -191,7 +213,33 @@ class Scanner:
         needed = min(self.min_track_frames, len(result.frames)) if video else 1
         for track in tracks.values():
             track.usable = len(track.frames) >= needed
+            self._cues(track, sequences.get(track.id, []), video, tally)
         result.faces = sorted(tracks.values(), key=lambda track: track.id)
+
+    def _cues(self, track: Track, sequence: list[tuple[AlignedFace, float | None]], video: bool, tally: _Tally) -> None:
+        """The track's cues: the frame branch's mean score (``blend``) and, for videos, the temporal branch's
+        (``animation``) on the same scale; the track's score is the higher of the two."""
+        track.cues = {"blend": Cue(score=track.blend_score, applied=True)}
+        if self.temporal is None:
+            return
+        if not video:
+            track.cues["animation"] = Cue(None, False, "a still image: the temporal branch needs a video")
+            return
+        if len(sequence) < TEMPORAL_MIN_FRAMES:
+            track.cues["animation"] = Cue(
+                None, False, f"{len(sequence)} scored frame(s): too few for the temporal branch"
+            )
+            return
+        tick = time.perf_counter()
+        crops = np.stack([face.image for face, _ in sequence])
+        landmarks = np.stack([face.landmarks for face, _ in sequence])
+        times = [when for _, when in sequence]
+        features = track_features(crops, landmarks, None if None in times else np.array(times, dtype=np.float64))
+        probability = self.temporal.predict(features)
+        tally.temporal_s += time.perf_counter() - tick
+        track.cues["animation"] = Cue(
+            on_scale(probability, self.temporal.threshold, self.classifier.threshold), True, probability=probability
+        )
 
     def _decide(self, result: ScanResult, tally: _Tally) -> None:
         verdict, score, _ = decide(result.faces, self.threshold)
