@@ -72,7 +72,7 @@ def main() -> int:
     mesonet = MesoNet(args.models / "mesonet" / "Meso4_DF.h5")
     metrics, _ = evaluate(items, eval_dir, scanner, [mesonet], dataset=str(labels))
     card["evaluation"] = {
-        "command": f"unmask eval {labels} -o {eval_dir} --mesonet {args.models / 'mesonet' / 'Meso4_DF.h5'}",
+        "command": f"unmask eval {labels} -o {eval_dir} --temporal --mesonet {args.models / 'mesonet' / 'Meso4_DF.h5'}",
         "protocol": metrics["protocol"],
         "thresholds": metrics["thresholds"],
         "bootstrap": metrics["bootstrap"],
