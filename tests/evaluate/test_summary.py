@@ -66,11 +66,15 @@ def test_write_summary_writes_plots_and_a_page(tmp_path):
     metrics = metrics_of(rows)
     ladder = {
         "baseline": {"name": "none", "groups": {"all": {"unmask": 1.0, "peer": 0.5}}},
-        "rungs": [{"name": "jpeg-30", "groups": {"all": {"unmask": 0.8, "peer": None}}}],
+        "rungs": [
+            {"name": "jpeg-30", "groups": {"all": {"unmask": 0.8, "peer": None}, "reals": {"unmask": None}}},
+        ],
     }
     page = write_summary(metrics, rows, tmp_path, ladder)
     text = page.read_text()
     for name in ("roc.png", "histograms.png", "timelines.png", "robustness.png"):
         assert (tmp_path / name).stat().st_size > 5000 and f"src='{name}'" in text
-    assert "Robustness ladder" in text and "<td>jpeg-30</td><td>-</td><td>0.800</td>" in text
-    assert robustness_text(ladder).splitlines()[2].split() == ["jpeg-30", "-", "0.800"]
+    assert "Robustness ladder" in text and "<td>jpeg-30</td><td>-</td><td>0.800</td><td>-</td>" in text
+    lines = robustness_text(ladder).splitlines()
+    assert lines[0].split() == ["RUNG", "all", "/", "peer", "all", "/", "unmask", "N/A"]  # no column for 'reals'
+    assert lines[2].split() == ["jpeg-30", "-", "0.800", "-"]

@@ -292,13 +292,16 @@ img{{max-width:100%;border:1px solid #eee}}code,pre{{background:#f6f6f6}}</style
 
 
 def robustness_rows(ladder: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """A table of video AUC: one row per rung, one column per set and detector."""
-    columns = sorted({f"{g} / {d}" for rung in ladder["rungs"] for g, v in rung["groups"].items() for d in v})
-    rows = []
-    for rung in [ladder["baseline"], *ladder["rungs"]]:
-        cells = {f"{g} / {d}": auc for g, v in rung["groups"].items() for d, auc in v.items()}
-        rows.append([rung["name"], *(_number(cells.get(column)) for column in columns)])
-    return ["RUNG", *columns], rows
+    """A table of video AUC: one row per rung, one column per set and detector (sets with one class only, whose
+    AUC is never defined, are left out), and the files with no scorable face after that laundering."""
+    rungs = [rung for rung in [ladder["baseline"], *ladder["rungs"]] if rung is not None]
+    cells = [{f"{g} / {d}": auc for g, v in rung["groups"].items() for d, auc in v.items()} for rung in rungs]
+    columns = sorted({column for row in cells for column, auc in row.items() if auc is not None})
+    rows = [
+        [rung["name"], *(_number(row.get(column)) for column in columns), str(rung.get("not_applicable", "-"))]
+        for rung, row in zip(rungs, cells, strict=True)
+    ]
+    return ["RUNG", *columns, "N/A"], rows
 
 
 def robustness_text(ladder: dict[str, Any]) -> str:
