@@ -459,7 +459,7 @@ def _run_forge(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = Path(args.output)
     log = lambda message: tqdm.write(message, file=sys.stderr)  # noqa: E731
-    crops = load_crops(prepare_faces(args.inputs, out, args.frames, log=log, progress=not args.quiet))
+    crops = load_crops(prepare_faces(args.inputs, out, Sampling(count=args.frames), log=log, progress=not args.quiet))
     if not crops:
         print("unmask forge: error: no faces found in the inputs", file=sys.stderr)
         return EXIT_USAGE

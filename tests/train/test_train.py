@@ -6,6 +6,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
 
 from unmask.forge.sources import Crop, load_crops, prepare_faces  # noqa: E402
+from unmask.media import Sampling  # noqa: E402
 from unmask.train.autoencoder import AE_SIZE, AutoEncoder, Reconstruct  # noqa: E402
 from unmask.train.config import TrainConfig  # noqa: E402
 from unmask.train.data import make_pairs  # noqa: E402
@@ -70,7 +71,9 @@ def test_autoencoder_reconstructs_at_the_crop_size(crops):
 
 
 def test_train_runs_resumes_and_exports(tmp_path, media):
-    faces = prepare_faces([str(media / "two_faces.mp4")], tmp_path, frames=6, log=lambda _: None, progress=False)
+    faces = prepare_faces(
+        [str(media / "two_faces.mp4")], tmp_path, Sampling(count=6), log=lambda _: None, progress=False
+    )
     assert len(load_crops(faces)) >= 6
     config = TrainConfig(steps=2, batch=4, autoencoder_steps=2, checkpoint_every=1, validate_every=1, threads=2)
     config.inputs = [str(faces[0])]

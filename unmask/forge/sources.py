@@ -4,7 +4,7 @@ made on demand from folders of real images and videos."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +25,14 @@ class Crop:
 
 
 def prepare_faces(
-    inputs: list[str], work_dir: Path, frames: int, log: Callable[[str], None] = print, progress: bool = True
+    inputs: Sequence[str],
+    work_dir: Path,
+    sampling: Sampling,
+    log: Callable[[str], None] = print,
+    progress: bool = True,
 ) -> list[Path]:
     """The crop folders for ``inputs``: those that are ``unmask faces`` outputs as they are, the others extracted
-    once into ``work_dir/faces-N`` (``frames`` evenly spaced frames per video) and reused afterwards."""
+    once into ``work_dir/faces-N`` (the video frames ``sampling`` keeps) and reused afterwards."""
     folders = []
     for number, item in enumerate(inputs):
         path = Path(item)
@@ -37,8 +41,8 @@ def prepare_faces(
             continue
         out = work_dir / f"faces-{number}"
         if not (out / INDEX_FILE).is_file():
-            log(f"extracting faces from {path} into {out}")
-            extract_faces([path], out, sampling=Sampling(count=frames), progress=progress)
+            log(f"extracting faces from {path} into {out} ({sampling.describe()})")
+            extract_faces([path], out, sampling=sampling, progress=progress)
         folders.append(out)
     return folders
 

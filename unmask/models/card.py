@@ -14,7 +14,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import onnxruntime
 
 from unmask.errors import ModelError
 from unmask.faces.align import CropContract
@@ -90,3 +93,25 @@ def load_card(path: str | os.PathLike[str] | None = None) -> ModelCard:
     except (TypeError, ValueError, KeyError) as err:
         raise ModelError(f"{card_path}: invalid model card ({err})") from None
     return card
+
+
+def open_session(card: ModelCard, threads: int = 0) -> onnxruntime.InferenceSession:
+    """The card's ONNX weights, checked (present, sha256 as the card says) and opened with onnxruntime on the
+    CPU; ``threads`` 0 lets onnxruntime choose."""
+    import onnxruntime as ort  # imported here: a heavy import only needed once a model is used
+
+    weights = card.weights
+    if not weights.is_file():
+        raise ModelError(f"{weights}: model weights not found (named by {card.path})")
+    actual = sha256_of(weights)
+    if actual != card.sha256:
+        raise ModelError(f"{weights}: sha256 {actual[:12]}… does not match its card ({card.sha256[:12]}…)")
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    try:
+        return ort.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
+    except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types
+        raise ModelError(f"{weights}: cannot load the model ({err})") from None

@@ -10,8 +10,7 @@ import os
 
 import numpy as np
 
-from unmask.errors import ModelError
-from unmask.models.card import ModelCard, load_card, sha256_of
+from unmask.models.card import ModelCard, load_card, open_session
 
 BATCH = 16
 
@@ -20,24 +19,8 @@ class FakeClassifier:
     """Scores aligned face crops with a shipped (or given) detector; loads and checks the weights once."""
 
     def __init__(self, card: ModelCard | str | os.PathLike[str] | None = None, threads: int = 0) -> None:
-        import onnxruntime as ort  # imported here: a heavy import only needed once a model is used
-
         self.card = card if isinstance(card, ModelCard) else load_card(card)
-        weights = self.card.weights
-        if not weights.is_file():
-            raise ModelError(f"{weights}: model weights not found (named by {self.card.path})")
-        actual = sha256_of(weights)
-        if actual != self.card.sha256:
-            raise ModelError(f"{weights}: sha256 {actual[:12]}… does not match its card ({self.card.sha256[:12]}…)")
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        try:
-            self.session = ort.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
-        except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types
-            raise ModelError(f"{weights}: cannot load the model ({err})") from None
+        self.session = open_session(self.card, threads)
         self.size = self.card.contract.size
 
     @property

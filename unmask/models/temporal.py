@@ -29,7 +29,7 @@ from unmask.errors import ModelError
 from unmask.faces.mesh import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
 from unmask.forge.animate import _with_anchors, mesh_triangles
 from unmask.forge.masks import MOUTH, face_mask
-from unmask.models.card import WEIGHTS, ModelCard, load_card, sha256_of
+from unmask.models.card import WEIGHTS, ModelCard, load_card, open_session
 
 FEATURES_VERSION = "temporal-features-v1"
 DEFAULT_TEMPORAL_MODEL = "unmask-temporal"
@@ -424,8 +424,6 @@ class TemporalClassifier:
     """
 
     def __init__(self, card: ModelCard | str | os.PathLike[str] | None = None, threads: int = 0) -> None:
-        import onnxruntime as ort  # imported here: a heavy import only needed once a model is used
-
         path = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json" if card is None else card
         self.card = path if isinstance(path, ModelCard) else load_card(path)
         data = self.card.data
@@ -440,21 +438,7 @@ class TemporalClassifier:
         self.window = int(data["window"])
         if self.window < 2:
             raise ModelError(f"{self.card.path}: window must be at least 2, not {self.window}")
-        weights = self.card.weights
-        if not weights.is_file():
-            raise ModelError(f"{weights}: model weights not found (named by {self.card.path})")
-        actual = sha256_of(weights)
-        if actual != self.card.sha256:
-            raise ModelError(f"{weights}: sha256 {actual[:12]}… does not match its card ({self.card.sha256[:12]}…)")
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        try:
-            self.session = ort.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
-        except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types
-            raise ModelError(f"{weights}: cannot load the model ({err})") from None
+        self.session = open_session(self.card, threads)
         self.input_name = self.session.get_inputs()[0].name
 
     @property

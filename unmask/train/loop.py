@@ -28,6 +28,7 @@ from unmask import __version__
 from unmask.evaluate.metrics import roc_auc
 from unmask.faces.align import ALIGNMENT
 from unmask.forge.sources import Crop, load_crops, prepare_faces, split_by_source
+from unmask.media import Sampling
 from unmask.train.autoencoder import AutoEncoder, Reconstruct, to_tensor
 from unmask.train.config import TrainConfig
 from unmask.train.data import make_pairs
@@ -129,7 +130,7 @@ def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print
     device = pick_device(config.device)
     if config.threads:
         torch.set_num_threads(config.threads)
-    folders = prepare_faces(config.inputs, run_dir, config.frames, log)
+    folders = prepare_faces(config.inputs, run_dir, Sampling(count=config.frames), log)
     crops = load_crops(folders)
     if len(crops) < 2:
         raise ValueError(f"found {len(crops)} face crops in {', '.join(config.inputs)}: too few to train on")

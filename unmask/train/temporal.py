@@ -42,11 +42,12 @@ from unmask import __version__
 from unmask.evaluate.metrics import roc_auc
 from unmask.faces.align import ALIGNMENT
 from unmask.faces.detector import Detection
-from unmask.faces.extract import INDEX_FILE, extract_faces
+from unmask.faces.extract import INDEX_FILE
 from unmask.faces.mesh import LEFT_EYE_RING, RIGHT_EYE_RING, FaceMesh
 from unmask.forge.animate import ANIMATION_KINDS, make_clip_forgery
 from unmask.forge.augment import jpeg
 from unmask.forge.forgeries import Reconstructor
+from unmask.forge.sources import prepare_faces
 from unmask.media import Sampling
 from unmask.models.card import sha256_of
 from unmask.models.temporal import FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, track_features
@@ -491,21 +492,6 @@ def export_onnx(model: TemporalNet, path: Path, frames: int = 16) -> None:
 # The run.
 
 
-def _folders(inputs: Sequence[str], run_dir: Path, every: int, log: Callable[[str], None]) -> list[Path]:
-    folders = []
-    for number, item in enumerate(inputs):
-        path = Path(item)
-        if (path / INDEX_FILE).is_file():
-            folders.append(path)
-            continue
-        out = run_dir / f"faces-{number}"
-        if not (out / INDEX_FILE).is_file():
-            log(f"extracting faces from {path} into {out} (every {every} frames)")
-            extract_faces([path], out, sampling=Sampling(every_nth=every))
-        folders.append(out)
-    return folders
-
-
 def _cache_key(tracks: Sequence[TrackFrames], held: Sequence[TrackFrames], config: TemporalConfig) -> str:
     digest = hashlib.sha256()
     model_only = {"epochs", "batch", "lr", "weight_decay", "workers", "hidden", "dropout", "false_positive_rate"}
@@ -617,7 +603,7 @@ def train_temporal(
     started = time.perf_counter()
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
-    folders = _folders(inputs, run_dir, config.every, log)
+    folders = prepare_faces(inputs, run_dir, Sampling(every_nth=config.every), log, progress=False)
     tracks = load_tracks(folders, config.min_face, min_length=config.window)
     if not tracks:
         raise ValueError(f"no face track of {config.window} frames in {', '.join(inputs)}")
