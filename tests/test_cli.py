@@ -6,6 +6,7 @@ import pytest
 
 from unmask import __version__
 from unmask.cli import main
+from unmask.media import probe
 
 
 def run(capsys, *args):
@@ -188,6 +189,19 @@ def test_forge_writes_a_contact_sheet(capsys, media, tmp_path):
         assert sheet.width > 600 and sheet.height > 150
     code, _, err = run(capsys, "forge", "-q", media / "no_face.mp4", "-o", tmp_path / "none")
     assert code == 2 and "no faces found" in err
+
+
+def test_forge_clips_shows_animation_forgeries_as_sheets_and_side_by_side_clips(capsys, media, tmp_path):
+    code, out, _ = run(capsys, "forge", "-q", media / "single_face.mp4", "-o", tmp_path, "--count", "1", "--clips", "3")
+    assert code == 0 and out.splitlines()[-1] == f"clips: 3 in {tmp_path / 'clips'}"
+    sheets = sorted((tmp_path / "clips").glob("clip*.jpg"))
+    movies = sorted((tmp_path / "clips").glob("clip*.mp4"))
+    assert len(sheets) == len(movies) == 3
+    assert all(path.stem.split("_", 1)[1] in ("reenact", "lipsync", "rerender") for path in sheets)
+    info = probe(movies[0])
+    assert info.kind == "video" and info.width == 448 and info.frame_count >= 2
+    code, _, err = run(capsys, "forge", "-q", media / "astronaut.jpg", "-o", tmp_path / "still", "--clips", "1")
+    assert code == 2 and "--clips needs videos" in err
 
 
 def test_eval_prints_groups_and_writes_the_summary(capsys, media, tmp_path):

@@ -222,6 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--autoencoder", metavar="PT", help="autoencoder.pt of a training run (needs torch) for reconstructions"
     )
     forge.add_argument("--frames", type=_positive_int, default=8, help="frames per video (default %(default)s)")
+    forge.add_argument(
+        "--clips",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also make N animation forgeries as 16-frame clips from the videos among the inputs (every 2nd "
+        "frame): DIR/clips/clipNN_<kind>.jpg (real, forgery, mask, difference) and .mp4 (real | forgery)",
+    )
     forge.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
     evaluate = commands.add_parser(
@@ -443,8 +451,8 @@ def _run_forge(args: argparse.Namespace) -> int:
     import numpy as np
 
     from unmask.forge import make_forgery
-    from unmask.forge.sheet import forgery_row, write_forgery_sheet
-    from unmask.forge.sources import load_crops, prepare_faces
+    from unmask.forge.sheet import forgery_row, write_clip_examples, write_forgery_sheet
+    from unmask.forge.sources import load_crops, load_tracks, prepare_faces
 
     reconstruct = None
     if args.autoencoder:
@@ -453,6 +461,9 @@ def _run_forge(args: argparse.Namespace) -> int:
         except ImportError as err:
             return _missing_extra("forge", err)
         reconstruct = load_reconstructor(args.autoencoder)
+    if args.clips < 0:
+        print("unmask forge: error: --clips must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
     kinds = args.kind or list(KINDS)
     if kinds == ["reconstruction"] and reconstruct is None:
         print("unmask forge: error: reconstructions need --autoencoder", file=sys.stderr)
@@ -471,6 +482,14 @@ def _run_forge(args: argparse.Namespace) -> int:
         for i in picks
     ]
     print(f"forgeries: {write_forgery_sheet(rows, out / 'forgeries.jpg')}")
+    if args.clips > 0:
+        folders = prepare_faces(args.inputs, out / "clips", Sampling(every_nth=2), log=log, progress=not args.quiet)
+        tracks = load_tracks(folders)
+        if not tracks:
+            print("unmask forge: error: --clips needs videos with a face of 64 px or more", file=sys.stderr)
+            return EXIT_USAGE
+        written = write_clip_examples(tracks, out / "clips", args.clips, rng, reconstruct)
+        print(f"clips: {len(written) // 2} in {out / 'clips'}")
     return EXIT_OK
 
 

@@ -19,6 +19,12 @@ def test_sampling_validation():
 def test_sampling_describe():
     assert Sampling().describe() == "every frame"
     assert Sampling(every_nth=5, max_fps=2).describe() == "every 5th frame, at most 2 fps"
+    assert [Sampling(every_nth=n).describe() for n in (2, 3, 11, 21)] == [
+        "every 2nd frame",
+        "every 3rd frame",
+        "every 11th frame",
+        "every 21st frame",
+    ]
     assert Sampling(count=32).describe() == "32 evenly spaced frames"
 
 

@@ -8,15 +8,14 @@ import pytest
 torch = pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
 ort = pytest.importorskip("onnxruntime")
 
+from unmask.forge.sources import TrackFrames, load_tracks  # noqa: E402
 from unmask.models.card import sha256_of  # noqa: E402
 from unmask.models.temporal import FEATURES_VERSION, NUM_FEATURES, TemporalClassifier  # noqa: E402
 from unmask.train.temporal import (  # noqa: E402
     Launder,
     TemporalConfig,
     TemporalNet,
-    TrackFrames,
     export_onnx,
-    load_tracks,
     make_pair,
     sample_windows,
     split_tracks,

@@ -1,15 +1,19 @@
 """A contact sheet of training forgeries, so a person can see what the detector learns from: each row shows
-the real crop, its forgery, the blend mask and the boundary map the model is taught to draw."""
+the real crop, its forgery, the blend mask and the boundary map the model is taught to draw; and, for the
+animation forgeries made as clips, a sheet and a side-by-side clip of each."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from unmask.forge.forgeries import Forgery
+from unmask.forge.animate import make_clip_forgery, write_clip_sheet, write_side_by_side
+from unmask.forge.forgeries import Forgery, Reconstructor
+from unmask.forge.sources import TrackFrames
 
 TILE = 160
 LABEL_HEIGHT = 18
@@ -47,3 +51,29 @@ def write_forgery_sheet(rows: list[np.ndarray], path: str | os.PathLike[str], co
     if not cv2.imwrite(str(out), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]):
         raise OSError(f"cannot write {out}")
     return out
+
+
+def write_clip_examples(
+    tracks: Sequence[TrackFrames],
+    out_dir: str | os.PathLike[str],
+    count: int,
+    rng: np.random.Generator,
+    reconstruct: Reconstructor | None = None,
+    length: int = 16,
+) -> list[Path]:
+    """``count`` animation forgeries of windows of ``length`` frames drawn from real face ``tracks``, each shown
+    as a contact sheet (``clipNN_<kind>.jpg``) and a side-by-side clip (``clipNN_<kind>.mp4``)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for number in range(count):
+        track = tracks[int(rng.integers(len(tracks)))]
+        start = int(rng.integers(0, max(1, len(track) - length + 1)))
+        chosen = range(start, min(len(track), start + length))
+        frames = [cv2.cvtColor(cv2.imread(track.crops[i], cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB) for i in chosen]
+        landmarks = [np.load(track.landmarks[i]) for i in chosen]
+        forgery = make_clip_forgery(frames, landmarks, rng, reconstruct)
+        stem = out / f"clip{number:02d}_{forgery.kind}"
+        written.append(write_clip_sheet(frames, forgery, stem.with_suffix(".jpg")))
+        written.append(write_side_by_side(frames, forgery, stem.with_suffix(".mp4")))
+    return written

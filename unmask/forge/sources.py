@@ -7,12 +7,14 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from unmask.faces.extract import INDEX_FILE, extract_faces
 from unmask.media import Sampling
+from unmask.models.card import sha256_of
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,3 +72,73 @@ def split_by_source(crops: list[Crop], every: int = 20) -> tuple[list[Crop], lis
     sources = sorted({crop.source for crop in crops})
     held = set(sources[every // 2 :: every])
     return [c for c in crops if c.source not in held], [c for c in crops if c.source in held]
+
+
+@dataclass(frozen=True)
+class TrackFrames:
+    """One face track of one real video: its crops in frame order, with the file it came from."""
+
+    source: str  # the video's path as ``unmask faces`` recorded it
+    group: str  # content key of the video: held out as a whole
+    track: int
+    frames: tuple[int, ...]
+    times: tuple[float, ...]
+    crops: tuple[str, ...]  # PNG paths
+    landmarks: tuple[str, ...]  # .npy paths
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+
+def _content_key(path: str, folder: Path) -> str:
+    """The sha256 of the source video when it can be read (so one file copied into two folders is one group),
+    else its name."""
+    for candidate in (Path(path), folder / path):
+        if candidate.is_file():
+            return sha256_of(candidate)
+    return Path(path).name
+
+
+def _box_side(box: Sequence[float]) -> float:
+    return max(float(box[2]) - float(box[0]), float(box[3]) - float(box[1]))
+
+
+def load_tracks(folders: Sequence[Path], min_face: float = 64.0, min_length: int = 2) -> list[TrackFrames]:
+    """The video face tracks listed in ``unmask faces`` folders, one :class:`TrackFrames` per (file, track).
+
+    Crops whose detector box is under ``min_face`` pixels are left out; tracks with fewer than ``min_length``
+    crops are dropped; a video whose content was already seen (the same bytes in another folder) is skipped.
+    """
+    tracks: list[TrackFrames] = []
+    seen: set[str] = set()
+    for folder in folders:
+        with open(folder / INDEX_FILE, encoding="utf-8") as index:
+            for line in index:
+                record = json.loads(line)
+                if record.get("kind") != "video" or record.get("error") or not record.get("crops"):
+                    continue
+                group = _content_key(record["path"], folder)
+                if group in seen:
+                    continue
+                seen.add(group)
+                by_track: dict[int, list[dict[str, Any]]] = {}
+                for entry in record["crops"]:
+                    if entry.get("track") is None or _box_side(entry["box"]) < min_face:
+                        continue
+                    by_track.setdefault(int(entry["track"]), []).append(entry)
+                for track, entries in sorted(by_track.items()):
+                    entries.sort(key=lambda entry: entry["frame"])
+                    if len(entries) < min_length:
+                        continue
+                    tracks.append(
+                        TrackFrames(
+                            source=record["path"],
+                            group=group,
+                            track=track,
+                            frames=tuple(int(e["frame"]) for e in entries),
+                            times=tuple(float("nan") if e["time"] is None else float(e["time"]) for e in entries),
+                            crops=tuple(str(folder / e["file"]) for e in entries),
+                            landmarks=tuple(str(folder / e["landmarks"]) for e in entries),
+                        )
+                    )
+    return tracks

@@ -27,6 +27,12 @@ class Limits:
             raise ValueError(f"limits must be positive: {self}")
 
 
+def _ordinal(number: int) -> str:
+    """2nd, 3rd, 4th, 11th, 21st..."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 @dataclass(frozen=True)
 class Sampling:
     """Which frames of a video to decode into pixels.
@@ -54,7 +60,7 @@ class Sampling:
         """A short human-readable summary, e.g. ``every 5th frame, at most 2 fps``."""
         if self.count is not None:
             return f"{self.count} evenly spaced frames"
-        parts = ["every frame" if self.every_nth == 1 else f"every {self.every_nth}th frame"]
+        parts = ["every frame" if self.every_nth == 1 else f"every {_ordinal(self.every_nth)} frame"]
         if self.max_fps is not None:
             parts.append(f"at most {self.max_fps:g} fps")
         return ", ".join(parts)
