@@ -34,7 +34,7 @@ import numpy as np
 from unmask.faces.mesh import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
 from unmask.forge.forgeries import Reconstructor, blend
 from unmask.forge.masks import MOUTH, displace, face_mask, smooth_field, soften
-from unmask.media import write_video
+from unmask.media import write_jpeg, write_video
 
 ANIMATION_KINDS = ("reenact", "lipsync", "rerender")
 NUM_LANDMARKS = 468
@@ -469,11 +469,7 @@ def write_clip_sheet(
             sheet[y : y + TILE, x : x + TILE] = cv2.resize(tile, (TILE, TILE), interpolation=cv2.INTER_AREA)
     for row, name in enumerate(ROWS):
         _label(sheet, name, (4, HEADER_HEIGHT * 2 + row * TILE + TILE // 2))
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(out), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]):
-        raise OSError(f"cannot write {out}")
-    return out
+    return write_jpeg(path, sheet)
 
 
 def write_side_by_side(

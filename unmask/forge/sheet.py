@@ -14,6 +14,7 @@ import numpy as np
 from unmask.forge.animate import make_clip_forgery, write_clip_sheet, write_side_by_side
 from unmask.forge.forgeries import Forgery, Reconstructor
 from unmask.forge.sources import TrackFrames
+from unmask.media import write_jpeg
 
 TILE = 160
 LABEL_HEIGHT = 18
@@ -46,11 +47,7 @@ def write_forgery_sheet(rows: list[np.ndarray], path: str | os.PathLike[str], co
         line, column = divmod(number, columns)
         x = column * (width + 8)
         sheet[line * height : (line + 1) * height, x : x + width] = row
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(out), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]):
-        raise OSError(f"cannot write {out}")
-    return out
+    return write_jpeg(path, sheet)
 
 
 def write_clip_examples(

@@ -8,7 +8,7 @@ message.
 from unmask.media.reader import FrameSelector, probe, read_frames, read_image
 from unmask.media.sniff import IMAGE_EXTENSIONS, MEDIA_EXTENSIONS, VIDEO_EXTENSIONS, sniff
 from unmask.media.types import Frame, Limits, MediaInfo, Sampling, expected_frames
-from unmask.media.writer import write_video
+from unmask.media.writer import write_jpeg, write_video
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -24,5 +24,6 @@ __all__ = [
     "read_frames",
     "read_image",
     "sniff",
+    "write_jpeg",
     "write_video",
 ]

@@ -1,12 +1,15 @@
-"""Encode RGB frames into a video file: for samples, tests, benchmarks and annotated output."""
+"""Encode RGB frames into a video file, or one RGB picture into a JPEG: for samples, tests, benchmarks and
+annotated output."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
 from fractions import Fraction
+from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 
@@ -39,3 +42,12 @@ def write_video(
             written += 1
         container.mux(stream.encode(None))
     return written
+
+
+def write_jpeg(path: str | os.PathLike[str], image: np.ndarray, quality: int = 90) -> Path:
+    """Write an RGB ``uint8`` picture as a JPEG (its folder made if missing); an unwritable path is an OSError."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(out), cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)]):
+        raise OSError(f"cannot write {out}")
+    return out

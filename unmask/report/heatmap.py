@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from unmask.media import Frame
+from unmask.media import Frame, write_jpeg
 from unmask.verdict import FaceScore
 
 
@@ -40,7 +40,4 @@ class HeatmapWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
         for number, (face, crop, boundary) in enumerate(zip(faces, crops, maps, strict=True)):
             path = self.folder / f"f{frame.index:06d}_face{number:02d}_{face.score:.3f}.jpg"
-            picture = cv2.cvtColor(overlay(crop, boundary), cv2.COLOR_RGB2BGR)
-            if not cv2.imwrite(str(path), picture, [cv2.IMWRITE_JPEG_QUALITY, 90]):
-                raise OSError(f"cannot write {path}")
-            self.written.append(path)
+            self.written.append(write_jpeg(path, overlay(crop, boundary)))
