@@ -8,7 +8,6 @@ from unmask.forge import (
     ClipForgery,
     lipsync_clip,
     make_clip_forgery,
-    mesh_triangles,
     mesh_warp,
     reenact_clip,
     rerender_clip,
@@ -80,14 +79,6 @@ def test_mesh_warp_to_a_shifted_mesh_shifts_the_face(astronaut_face):
     expected[3:, 5:] = image[:-3, :-5]
     inside = face_mask(moved, image.shape[:2]) > 0
     assert np.abs(warped.astype(int) - expected)[inside].mean() < 0.5
-
-
-def test_mesh_triangles_cover_the_crop(astronaut_face):
-    image, landmarks = astronaut_face
-    triangles = mesh_triangles(landmarks, image.shape[:2])
-    assert triangles.ndim == 2 and triangles.shape[1] == 3 and len(triangles) > 900
-    assert triangles.min() >= 0 and (triangles < 468).any() and (triangles >= 468).any()  # mesh and anchors
-    assert (np.sort(triangles, axis=1)[:, 1:] != np.sort(triangles, axis=1)[:, :-1]).all()
 
 
 @pytest.mark.parametrize("kind", ANIMATION_KINDS)

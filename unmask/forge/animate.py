@@ -31,6 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from unmask.faces.geometry import mesh_triangles, with_border_anchors
 from unmask.faces.mesh import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
 from unmask.forge.forgeries import Reconstructor, blend
 from unmask.forge.masks import MOUTH, displace, face_mask, smooth_field, soften
@@ -44,9 +45,6 @@ NUM_LANDMARKS = 468
 CHIN = (172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397)
 # Landmark 2 sits under the nose tip: points below it move with the mouth and jaw, points above with the skull.
 UNDER_NOSE = 2
-# Points fixed on each side of the crop, one pixel outside it, so that the triangulation covers every pixel and
-# the warp fades from the face's motion to none at the crop's edge, as an animator smears hair and background.
-ANCHORS_PER_SIDE = 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,39 +93,6 @@ def _hull(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return mask.astype(np.float32)
 
 
-def _anchors(shape: tuple[int, int]) -> np.ndarray:
-    height, width = shape
-    xs = np.linspace(-1.0, width, ANCHORS_PER_SIDE)
-    ys = np.linspace(-1.0, height, ANCHORS_PER_SIDE)
-    border = [(x, -1.0) for x in xs] + [(x, float(height)) for x in xs]
-    border += [(-1.0, y) for y in ys[1:-1]] + [(float(width), y) for y in ys[1:-1]]
-    return np.array(border, dtype=np.float64)
-
-
-def _with_anchors(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    return np.vstack([np.asarray(landmarks, dtype=np.float64)[:, :2], _anchors(shape)])
-
-
-def mesh_triangles(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """The Delaunay triangles (M x 3 indices) of the mesh points plus fixed anchors around a crop of ``shape``.
-
-    Indices below 468 are landmarks, the rest anchors (see :func:`mesh_warp`). Compute it once per clip and pass
-    it to every warp: the same triangles then move with the face from frame to frame, as a mesh does.
-    """
-    points = _with_anchors(landmarks, shape)
-    low, high = points.min(axis=0) - 2, points.max(axis=0) + 2
-    subdivision = cv2.Subdiv2D((int(np.floor(low[0])), int(np.floor(low[1])), *(np.ceil(high - low) + 1).astype(int)))
-    subdivision.insert([(float(x), float(y)) for x, y in points])
-    corners = subdivision.getTriangleList().reshape(-1, 3, 2)
-    # Subdiv2D returns coordinates, stored as float32: look up which point each corner is (of duplicates, one).
-    lookup = {(float(x), float(y)): number for number, (x, y) in enumerate(points.astype(np.float32))}
-    indices = np.array([[lookup.get((float(x), float(y)), -1) for x, y in triangle] for triangle in corners])
-    indices = indices.reshape(-1, 3)
-    keep = (indices >= 0).all(axis=1) & (indices[:, 0] != indices[:, 1])
-    keep &= (indices[:, 1] != indices[:, 2]) & (indices[:, 0] != indices[:, 2])
-    return indices[keep].astype(np.int32)
-
-
 def _backward_maps(
     src: np.ndarray, dst: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -171,8 +136,8 @@ def mesh_warp(
         if np.ndim(points) != 2 or np.shape(points)[0] != NUM_LANDMARKS or np.shape(points)[1] < 2:
             raise ValueError(f"expected {NUM_LANDMARKS} landmarks, got {np.shape(points)}")
     height, width = image.shape[:2]
-    src = _with_anchors(src_landmarks, (height, width))
-    dst = _with_anchors(dst_landmarks, (height, width))
+    src = with_border_anchors(src_landmarks, (height, width))
+    dst = with_border_anchors(dst_landmarks, (height, width))
     if triangles is None:
         triangles = mesh_triangles(dst_landmarks, (height, width))
     map_x, map_y = _backward_maps(src, dst, triangles, (height, width))

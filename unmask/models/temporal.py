@@ -26,8 +26,8 @@ import cv2
 import numpy as np
 
 from unmask.errors import ModelError
+from unmask.faces.geometry import mesh_triangles, with_border_anchors
 from unmask.faces.mesh import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
-from unmask.forge.animate import _with_anchors, mesh_triangles
 from unmask.forge.masks import MOUTH, face_mask
 from unmask.models.card import WEIGHTS, ModelCard, load_card, open_session
 
@@ -258,7 +258,7 @@ def _motion(previous: np.ndarray, current: np.ndarray, step: float) -> list[floa
 
 class _StickingSpace:
     """The track's mean mesh as a common space: each frame is warped onto it once (piecewise affine over the
-    mesh triangles, computed once per track with :func:`~unmask.forge.animate.mesh_triangles`), and the
+    mesh triangles, computed once per track with :func:`~unmask.faces.geometry.mesh_triangles`), and the
     detail of consecutive frames is compared there.
 
     Warping both frames onto one fixed mesh, rather than the previous frame onto this one's as
@@ -271,7 +271,7 @@ class _StickingSpace:
         height, width = shape
         self.shape = shape
         self.triangles = mesh_triangles(reference, shape)
-        corners = _with_anchors(reference, shape)[self.triangles]  # (M, 3, 2)
+        corners = with_border_anchors(reference, shape)[self.triangles]  # (M, 3, 2)
         # Only the face and a margin around it are compared: the bounding box of the hull grown by a quarter.
         grown = _hull_mask(reference[list(FACE_OVAL)], shape, 1.25)
         ys, xs = np.nonzero(grown)
@@ -316,7 +316,7 @@ class _StickingSpace:
 
     def detail(self, grey: np.ndarray, points: np.ndarray) -> dict[str, np.ndarray]:
         """The frame's fine (Laplacian) and band-pass detail in the reference space, per sticking region."""
-        corners = _with_anchors(points, self.shape).astype(np.float32)
+        corners = with_border_anchors(points, self.shape).astype(np.float32)
         xs, ys = corners[:, 0], corners[:, 1]
         map_x, map_y = self.base_x.copy(), self.base_y.copy()
         for weight, vertex in zip(self.weights, self.vertices, strict=True):
