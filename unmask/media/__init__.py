@@ -8,7 +8,7 @@ message.
 from unmask.media.reader import FrameSelector, probe, read_frames, read_image
 from unmask.media.sniff import IMAGE_EXTENSIONS, MEDIA_EXTENSIONS, VIDEO_EXTENSIONS, sniff
 from unmask.media.types import Frame, Limits, MediaInfo, Sampling, expected_frames
-from unmask.media.writer import write_jpeg, write_video
+from unmask.media.writer import reencode_h264, write_jpeg, write_video
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -23,6 +23,7 @@ __all__ = [
     "probe",
     "read_frames",
     "read_image",
+    "reencode_h264",
     "sniff",
     "write_jpeg",
     "write_video",

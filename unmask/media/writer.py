@@ -3,10 +3,12 @@ annotated output."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import cv2
@@ -14,7 +16,7 @@ import numpy as np
 
 
 def write_video(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | BinaryIO,
     frames: Iterable[np.ndarray],
     fps: float = 25.0,
     codec: str = "libx264",
@@ -25,10 +27,12 @@ def write_video(
 
     ``rotation`` stores a display-rotation flag (degrees clockwise a player turns the picture), as phones do;
     the pixels themselves are written as given. Sizes are rounded down to even numbers, as H.264 requires.
+    A binary file object (``io.BytesIO``) gets an MP4 container.
     """
     options = {"crf": str(crf), "preset": "veryfast"} if codec == "libx264" else {}
     written = 0
-    with av.open(os.fspath(path), mode="w") as container:
+    target, container_format = (os.fspath(path), None) if isinstance(path, (str, os.PathLike)) else (path, "mp4")
+    with av.open(target, mode="w", format=container_format) as container:
         stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001), options=options)
         stream.pix_fmt = "yuv420p"
         for array in frames:
@@ -42,6 +46,23 @@ def write_video(
             written += 1
         container.mux(stream.encode(None))
     return written
+
+
+def reencode_h264(frames: np.ndarray, crf: int, fps: float = 25.0) -> np.ndarray:
+    """``T x H x W x 3`` RGB frames encoded as one H.264 stream in memory (libx264, ``crf``, 4:2:0) and decoded
+    back: the inter-frame compression a clip gets when it is uploaded or shared, for laundering training clips.
+    Odd sizes are padded by repeating the last row or column, then cut back."""
+    frames = np.asarray(frames)
+    height, width = frames.shape[1:3]
+    padded = np.pad(frames, ((0, 0), (0, height % 2), (0, width % 2), (0, 0)), mode="edge")
+    buffer = io.BytesIO()
+    write_video(buffer, padded, fps=fps, crf=crf)
+    buffer.seek(0)
+    with av.open(buffer, mode="r") as container:
+        decoded = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    if len(decoded) != len(frames):
+        raise RuntimeError(f"H.264 round trip returned {len(decoded)} of {len(frames)} frames")
+    return np.stack(decoded)[:, :height, :width]
 
 
 def write_jpeg(path: str | os.PathLike[str], image: np.ndarray, quality: int = 90) -> Path:
