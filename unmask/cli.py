@@ -34,6 +34,7 @@ from unmask.report import (
     read_provenance,
     write_report,
 )
+from unmask.train.config import TemporalConfig as TemporalDefaults
 from unmask.train.config import TrainConfig as TrainDefaults
 from unmask.verdict import DEFAULT_SAMPLING, Scanner
 
@@ -282,6 +283,30 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=defaults.seed, help="(%(default)s)")
     train.add_argument("--device", default=defaults.device, help="cpu, cuda, or auto (%(default)s)")
     train.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads, 0 = torch's default")
+
+    temporal = commands.add_parser(
+        "train-temporal",
+        help="train the temporal branch on real face tracks (needs the 'train' extra: torch)",
+        description="Train the temporal branch on real videos only: each window of a real face track gets a "
+        "same-person animation of it (reenactment, lip-sync, re-rendering), both laundered alike. INPUT is a "
+        "real video, a folder of them, or the output folder of 'unmask faces'. Writes RUN/unmask-temporal.onnx "
+        "with a model card draft; tools/ship_temporal.py ships it.",
+    )
+    temporal.add_argument("inputs", nargs="+", metavar="INPUT")
+    temporal.add_argument("-o", "--output", required=True, metavar="RUN", help="run folder")
+    tdefaults = TemporalDefaults()
+    temporal.add_argument(
+        "--windows", type=_positive_int, default=tdefaults.windows, help="real windows, one forgery each (%(default)s)"
+    )
+    temporal.add_argument("--window", type=_positive_int, default=tdefaults.window, help="frames each (%(default)s)")
+    temporal.add_argument("--epochs", type=_positive_int, default=tdefaults.epochs, help="(%(default)s)")
+    temporal.add_argument("--seed", type=int, default=tdefaults.seed, help="(%(default)s)")
+    temporal.add_argument(
+        "--workers", type=_positive_int, default=tdefaults.workers, help="processes making features (%(default)s)"
+    )
+    temporal.add_argument(
+        "--autoencoder", metavar="PT", help="autoencoder.pt of an 'unmask train' run, for the re-rendered forgeries"
+    )
 
     from unmask.server.settings import Settings as ServeDefaults
 
@@ -553,6 +578,27 @@ def _run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_train_temporal(args: argparse.Namespace) -> int:
+    try:
+        from unmask.train.temporal import train_temporal
+    except ImportError as err:
+        return _missing_extra("train-temporal", err)
+    config = TemporalDefaults(
+        windows=args.windows,
+        window=args.window,
+        epochs=args.epochs,
+        seed=args.seed,
+        workers=args.workers,
+        autoencoder=args.autoencoder,
+    )
+    summary = train_temporal(
+        list(args.inputs), Path(args.output), config, log=lambda message: tqdm.write(message, file=sys.stderr)
+    )
+    auc = summary["held_out_auc"][f"{config.window}_frames"]["all"]
+    print(f"temporal branch: {Path(args.output) / 'unmask-temporal.onnx'} (held-out AUC {auc:.3f})")
+    return EXIT_OK
+
+
 def _run_serve(args: argparse.Namespace) -> int:
     from unmask.server.settings import TOKEN_ENV
     from unmask.server.settings import Settings as ServeSettings
@@ -591,6 +637,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scan": _run_scan,
         "serve": _run_serve,
         "train": _run_train,
+        "train-temporal": _run_train_temporal,
     }
     try:
         return runners[args.command](args)

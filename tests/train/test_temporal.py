@@ -69,6 +69,17 @@ def test_laundering_is_one_draw_for_every_frame(astronaut_face):
     assert np.array_equal(out[0], out[1]) and not np.array_equal(out[0], image)
 
 
+def test_h264_laundering_codes_the_window_as_a_video(astronaut_face):
+    image, _ = astronaut_face
+    frames = np.stack([image, np.roll(image, 2, axis=1), image])
+    out = Launder(quality=None, scale=1.0, gain=1.0, bias=0.0, crf=35)(frames)
+    assert out.shape == frames.shape and out.dtype == np.uint8
+    assert 0 < np.abs(out.astype(int) - frames).mean() < 20
+    draws = [Launder.draw(np.random.default_rng(seed), h264=0.5) for seed in range(200)]
+    assert 60 < sum(d.crf is not None for d in draws) < 140
+    assert all(d.crf is None for d in (Launder.draw(np.random.default_rng(seed)) for seed in range(50)))
+
+
 def test_two_training_steps_give_a_finite_loss(windows):
     real, fake = windows
     torch.manual_seed(0)
@@ -251,3 +262,21 @@ def test_a_tiny_run_writes_the_model_and_its_card(tmp_path, astronaut_face):
     assert len(list(run.glob("features-*.npz"))) == 1
     again = train_temporal([str(faces)], run, config, log=lambda _: None)
     assert again["feature_cache"] == summary["feature_cache"]
+
+
+def test_the_command_line_trains_the_branch(tmp_path, astronaut_face, capsys):
+    from unmask.cli import main
+    from unmask.train.temporal import main as module_main
+
+    image, landmarks = astronaut_face
+    faces = write_faces_folder(tmp_path / "faces", image, landmarks, [("a", 8, 1), ("b", 8, 1), ("c", 8, 1)])
+    run = tmp_path / "run"
+    argv = [str(faces), "-o", str(run), "--windows", "6", "--window", "4", "--epochs", "1", "--workers", "1"]
+    assert main(["train-temporal", *argv]) == 0
+    assert "held-out AUC" in capsys.readouterr().out
+    card = json.loads((run / "unmask-temporal.json").read_text())
+    assert card["training"]["command"].startswith("unmask train-temporal ")
+    assert card["training"]["settings"]["h264"] == 0.5
+    with pytest.raises(SystemExit) as stop:  # python -m unmask.train.temporal is the same command
+        module_main(["--help"])
+    assert stop.value.code == 0 and "same-person animation" in capsys.readouterr().out

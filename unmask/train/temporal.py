@@ -19,16 +19,16 @@ dynamic batch and time axes, with a model card draft beside it.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
 import multiprocessing
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,25 +47,12 @@ from unmask.forge.animate import ANIMATION_KINDS, make_clip_forgery
 from unmask.forge.augment import jpeg
 from unmask.forge.forgeries import Reconstructor
 from unmask.forge.sources import TrackFrames, load_tracks, prepare_faces
-from unmask.media import Sampling
+from unmask.media import Sampling, reencode_h264
 from unmask.models.card import sha256_of
 from unmask.models.temporal import FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, track_features
+from unmask.train.config import TemporalConfig
 
 MODEL_NAME = "unmask-temporal"
-IDENTITY_FEATURES = (
-    "mouth_open",
-    "mouth_width",
-    "eye_open_left",
-    "eye_open_right",
-    "yaw",
-    "pitch",
-    "light_face_vs_ring",
-    "a_face",
-    "b_face",
-    "contrast_face_vs_ring",
-    "chroma_texture_face",
-)
-
 # Licences of the train_real folders (from ../shared/data/README.md and each folder's NOTICE), for the card.
 LICENCES = {
     "grid": "CC BY 4.0 (GRID corpus, Cooke et al. 2006; attribution required)",
@@ -75,38 +62,6 @@ LICENCES = {
     "flickr_video": "CC BY 2.0 (Aaron Tang 2012, Peter Stevens 2009; attribution required)",
     "intel": "CC BY 4.0 (Intel Corporation, intel-iot-devkit/sample-videos)",
 }
-
-
-@dataclass
-class TemporalConfig:
-    """Settings of one temporal training run (recorded in ``temporal.json`` and the card draft)."""
-
-    window: int = 16  # frames per training window; the longest the model sees in one pass
-    windows: int = 2400  # real windows (each with one forgery); 15% of them from held-out files
-    max_stride: int = 8  # extracted frames between the frames of a window, at most
-    min_frames: int = 2  # shortest sub-window trained on
-    min_face: float = 64.0  # crops whose detector box is smaller are left out (the scanner does not score them)
-    held_out: float = 0.15  # fraction of files held out for validation
-    epochs: int = 30
-    batch: int = 64  # windows per step (real and forged alike)
-    lr: float = 2e-3
-    weight_decay: float = 0.05
-    hidden: int = 32
-    dropout: float = 0.3
-    # Per window, each (standardised) feature is shifted by a draw of this spread, the same in every frame: with
-    # some 35 videos to learn from, the model would otherwise learn each real video's levels by heart.
-    level_noise: float = 0.3
-    # Features the model does not read: they say who and where (skin colour, face shape, pose, resting eye and
-    # mouth openings) more than how the face was made, and let the model tell training videos apart (in 5-fold
-    # cross-validation over videos, leaving them out raised the window AUC from .86 to .91).
-    ignore: list[str] = field(default_factory=lambda: list(IDENTITY_FEATURES))
-    seed: int = 0
-    workers: int = 2
-    every: int = 2  # for inputs that are media, not ``unmask faces`` outputs: keep every Nth frame
-    redetect: bool = True  # find landmarks again on every laundered frame (see the module's docstring)
-    autoencoder: str | None = None  # autoencoder.pt for the rerender kind (unmask train writes one)
-    kinds: list[str] = field(default_factory=lambda: list(ANIMATION_KINDS))
-    false_positive_rate: float = 0.05  # the card's threshold: this share of held-out real windows above it
 
 
 # Real tracks and windows.
@@ -164,21 +119,32 @@ def sample_windows(
 
 @dataclass(frozen=True)
 class Launder:
-    """One laundering draw, applied to every frame of a real window and its forgery alike."""
+    """One laundering draw, applied to every frame of a real window and its forgery alike: down- and up-scaling,
+    contrast and brightness, JPEG per frame, then (``crf``) the whole window encoded as one H.264 stream, whose
+    inter-frame coding makes texture stick from frame to frame in real clips too."""
 
     quality: int | None  # JPEG quality, or None for no re-encoding
     scale: float  # down-scale factor before scaling back up (1: none)
     gain: float  # contrast
     bias: float  # brightness, in grey levels
+    crf: int | None = None  # H.264 constant rate factor of the window, or None for none
 
     @classmethod
-    def draw(cls, rng: np.random.Generator) -> Launder:
-        quality = int(rng.integers(40, 101)) if rng.random() < 0.9 else None
-        scale = float(rng.uniform(0.4, 0.9)) if rng.random() < 0.3 else 1.0
+    def draw(cls, rng: np.random.Generator, h264: float = 0.0, low_resolution: float = 0.3) -> Launder:
+        """``h264``: the share of windows encoded as video (most of them after a light JPEG, as a clip that was
+        shared twice); ``low_resolution``: the share rendered at 0.35-0.9 of their size and scaled back."""
+        video = rng.random() < h264
+        if video:
+            quality = int(rng.integers(70, 101)) if rng.random() < 0.5 else None
+            crf = int(rng.integers(18, 39))
+        else:
+            quality = int(rng.integers(40, 101)) if rng.random() < 0.9 else None
+            crf = None
+        scale = float(rng.uniform(0.35, 0.9)) if rng.random() < low_resolution else 1.0
         jitter = rng.random() < 0.5
         gain = float(rng.uniform(0.9, 1.1)) if jitter else 1.0
         bias = float(rng.uniform(-10, 10)) if jitter else 0.0
-        return cls(quality, scale, gain, bias)
+        return cls(quality, scale, gain, bias, crf)
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
         out = []
@@ -192,7 +158,8 @@ class Launder:
             if self.quality is not None:
                 frame = jpeg(frame, self.quality)
             out.append(frame)
-        return np.stack(out)
+        stacked = np.stack(out)
+        return reencode_h264(stacked, self.crf) if self.crf is not None else stacked
 
 
 def redetect(mesh: FaceMesh, frames: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
@@ -242,6 +209,8 @@ class _Job:
     landmarks: tuple[str, ...]
     times: tuple[float, ...]
     kind: str
+    h264: float = 0.0
+    low_resolution: float = 0.3
 
 
 def _load(job: _Job) -> tuple[np.ndarray, np.ndarray]:
@@ -262,11 +231,13 @@ def make_pair(
     rng: np.random.Generator,
     mesh: FaceMesh | None = None,
     reconstruct: Reconstructor | None = None,
+    h264: float = 0.0,
+    low_resolution: float = 0.3,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Features of a real window and of its same-person forgery of ``kind``, laundered alike: ``(real, fake,
     detail)``, each ``T x F``. With ``mesh``, landmarks are found again on the laundered frames of both."""
     forgery = make_clip_forgery(frames, landmarks, rng, reconstruct, kinds=(kind,))
-    launder = Launder.draw(rng)
+    launder = Launder.draw(rng, h264, low_resolution)
     out = []
     for clip in (frames, forgery.frames):
         laundered = launder(clip)
@@ -280,7 +251,15 @@ def _run_job(job: _Job) -> tuple[int, np.ndarray, np.ndarray, str]:
     times = np.array(job.times) if all(math.isfinite(t) for t in job.times) else None
     rng = np.random.default_rng(job.seed)
     real, fake, detail = make_pair(
-        frames, landmarks, times, job.kind, rng, _WORKER.get("mesh"), _WORKER.get("reconstruct")
+        frames,
+        landmarks,
+        times,
+        job.kind,
+        rng,
+        _WORKER.get("mesh"),
+        _WORKER.get("reconstruct"),
+        job.h264,
+        job.low_resolution,
     )
     return job.number, real, fake, detail
 
@@ -297,6 +276,8 @@ def _jobs(tracks: Sequence[TrackFrames], windows: Sequence[Window], config: Temp
                 landmarks=tuple(track.landmarks[p] for p in window.positions),
                 times=tuple(track.times[p] for p in window.positions),
                 kind=config.kinds[number % len(config.kinds)],
+                h264=config.h264,
+                low_resolution=config.low_resolution,
             )
         )
     return jobs
@@ -631,7 +612,7 @@ def train_temporal(
         },
         "training": {
             "unmask_version": __version__,
-            "command": f"python -m unmask.train.temporal {' '.join(inputs)} -o {run_dir} --windows {config.windows} "
+            "command": f"unmask train-temporal {' '.join(inputs)} -o {run_dir} --windows {config.windows} "
             f"--epochs {config.epochs} --seed {config.seed}"
             + (f" --autoencoder {config.autoencoder}" if config.autoencoder else ""),
             "settings": asdict(config),
@@ -677,32 +658,10 @@ def train_temporal(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m unmask.train.temporal INPUT... -o RUN [--windows N --epochs N --seed S]``."""
-    defaults = TemporalConfig()
-    parser = argparse.ArgumentParser(
-        prog="python -m unmask.train.temporal",
-        description="Train the temporal branch on real face tracks against same-person animations of them.",
-    )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="unmask faces output folders, or real videos")
-    parser.add_argument("-o", "--output", required=True, type=Path, metavar="RUN", help="run folder")
-    parser.add_argument("--windows", type=int, default=defaults.windows, help="real windows (each with a forgery)")
-    parser.add_argument("--window", type=int, default=defaults.window, help="frames per window")
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--workers", type=int, default=defaults.workers, help="processes making features")
-    parser.add_argument("--autoencoder", help="autoencoder.pt from unmask train, for the rerender forgeries")
-    args = parser.parse_args(argv)
-    config = TemporalConfig(
-        windows=args.windows,
-        window=args.window,
-        epochs=args.epochs,
-        seed=args.seed,
-        workers=args.workers,
-        autoencoder=args.autoencoder,
-    )
-    summary = train_temporal(args.inputs, args.output, config)
-    print(json.dumps({"held_out_auc": summary["held_out_auc"], "seconds": summary["seconds"]}, indent=2))
-    return 0
+    """``python -m unmask.train.temporal ...``: the same as ``unmask train-temporal ...``."""
+    from unmask.cli import main as cli
+
+    return cli(["train-temporal", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
