@@ -279,4 +279,4 @@ def test_the_command_line_trains_the_branch(tmp_path, astronaut_face, capsys):
     assert card["training"]["settings"]["h264"] == 0.5
     with pytest.raises(SystemExit) as stop:  # python -m unmask.train.temporal is the same command
         module_main(["--help"])
-    assert stop.value.code == 0 and "same-person animation" in capsys.readouterr().out
+    assert stop.value.code == 0 and "unmask train-temporal" in capsys.readouterr().out
