@@ -246,5 +246,5 @@ def test_scan_temporal_adds_the_animation_cue(capsys, media):
     code, out, _ = run(capsys, "scan", "-q", "--format", "jsonl", "--temporal", media / "single_face.mp4")
     (track,) = json.loads(out)["faces"]
     assert code == 0 and set(track["cues"]) == {"blend", "animation"} and track["cues"]["animation"]["applied"]
-    code, out, _ = run(capsys, "scan", "-q", "--format", "jsonl", media / "single_face.mp4")
+    code, out, _ = run(capsys, "scan", "-q", "--format", "jsonl", "--no-temporal", media / "single_face.mp4")
     assert set(json.loads(out)["faces"][0]["cues"]) == {"blend"}

@@ -83,6 +83,8 @@ def main() -> int:
     WEIGHTS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(args.run / "detector.onnx", weights)
     card_path = WEIGHTS / f"{args.name}.json"
+    # How this model is fused with the temporal branch is written by tools/ship_temporal.py: keep it.
+    previous = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
     card = {
         "name": args.name,
         "version": args.version,
@@ -92,6 +94,8 @@ def main() -> int:
         "contract": ALIGNMENT.to_dict(),
         "threshold": {"value": 0.5, "rule": "provisional"},
     }
+    if "branches" in previous:
+        card["branches"] = previous["branches"]
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
     eval_dir = args.eval_dir or args.run / "dev-eval"

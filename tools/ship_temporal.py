@@ -7,7 +7,8 @@ Steps: (1) copy RUN/unmask-temporal.onnx and its card draft to unmask/models/wei
 of dev/real_video and dev/ffpp/real and set the threshold so that at most 1% of their face tracks score at or
 above it (the only use of dev data that touches the model; with a few tracks this is: none of them); (3) scan
 every file of dev/labels.csv with both branches and MesoNet, and write the metrics (the fused score and each
-branch alone) into the card, with the commands.
+branch alone) into the card, with the commands; (4) set the branch on or off by default (see ``status``) and
+describe both branches in the frame branch's card.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from unmask.evaluate.datasets import load_dataset
 from unmask.evaluate.metrics import threshold_at_fpr
-from unmask.evaluate.run import ANIMATION, evaluate
+from unmask.evaluate.run import ANIMATION, BLEND, evaluate
 from unmask.models import WEIGHTS, FakeClassifier, sha256_of
 from unmask.models.temporal import DEFAULT_TEMPORAL_MODEL, TemporalClassifier
 from unmask.peers.mesonet import MesoNet
@@ -30,6 +31,37 @@ from unmask.verdict import Scanner
 
 CALIBRATION_SETS = ("real_video/", "ffpp/real/")
 MAX_REAL_TRACKS_ABOVE = 0.01
+
+
+def status(groups: dict) -> dict:
+    """On by default only if fusing the temporal branch lowers no dev set's video AUC below the frame branch
+    alone (the sets where the branch scored something); the card says which way and why, with the figures."""
+
+    def auc(group: dict, method: str) -> float | None:
+        return group.get(method, {}).get("video", {}).get("auc")
+
+    compared = {
+        name.removeprefix("set:"): (auc(group, "unmask"), auc(group, BLEND), auc(group, ANIMATION))
+        for name, group in groups.items()
+        if name.startswith("set:") and None not in (auc(group, "unmask"), auc(group, BLEND), auc(group, ANIMATION))
+    }
+    lowered = [name for name, (fused, alone, _) in compared.items() if fused < alone]
+    figures = "; ".join(
+        f"{name}: fused {fused:.3f}, frame branch alone {alone:.3f}, temporal alone {temporal:.3f}"
+        for name, (fused, alone, temporal) in sorted(compared.items())
+    )
+    if not compared:
+        why = "not measured: no dev set with videos scored by both branches"
+    elif lowered:
+        why = f"fusing the temporal branch lowers the video AUC of {', '.join(lowered)} ({figures})"
+    else:
+        why = f"fusing the temporal branch lowers no dev set's video AUC ({figures})"
+    return {
+        "default": "on" if compared and not lowered else "off",
+        "rule": "on by default only if fusing the branch lowers no dev set's video AUC below the frame branch alone",
+        "why": why,
+        "enable": "unmask scan --temporal / --no-temporal, unmask eval --temporal, Scanner(temporal=True / False)",
+    }
 
 
 def main() -> int:
@@ -78,17 +110,26 @@ def main() -> int:
         "bootstrap": metrics["bootstrap"],
         "groups": metrics["groups"],
     }
-    animated = metrics["groups"].get("set:animated", {}).get(ANIMATION, {}).get("video", {}).get("auc")
-    card["status"] = {
-        "default": "off",
-        "enable": "unmask scan --temporal, unmask eval --temporal, Scanner(temporal=True)",
-        "why": f"on dev/animated this branch's video AUC is {animated:.3f}: it ranks the real talking-head, "
-        "motion-transfer and lip-sync fakes below the real clips, so it would add false alarms without catching "
-        "them. It learned our own same-person forgeries (held-out AUC in 'metrics') but not those generators."
-        if animated is not None
-        else "not measured on dev/animated",
-    }
+    card["status"] = status(metrics["groups"])
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+
+    # The frame branch's card describes both branches and how they are fused.
+    blend_path = WEIGHTS / "unmask-blend.json"
+    blend = json.loads(blend_path.read_text(encoding="utf-8"))
+    blend["branches"] = {
+        "frame": "this model: each aligned face crop on its own; a track's blend cue is the mean of its frame scores",
+        "temporal": {
+            "card": card_path.name,
+            "name": card["name"],
+            "version": card["version"],
+            "what": "per-frame track features (landmark motion, sharpness and texture by face region, texture "
+            "sticking from frame to frame) into a small temporal convolution; a track's animation cue",
+            "default": card["status"]["default"],
+            "why": card["status"]["why"],
+        },
+        "fusion": card["threshold"]["fusion"],
+    }
+    blend_path.write_text(json.dumps(blend, indent=2) + "\n", encoding="utf-8")
     print(f"shipped {weights} ({weights.stat().st_size / 1e3:.0f} kB), threshold {threshold:.4f}; card {card_path}")
     return 0
 

@@ -25,6 +25,7 @@ from unmask.faces.extract import INDEX_FILE, MAX_FACES, collect_inputs, extract_
 from unmask.forge.forgeries import KINDS
 from unmask.media import Limits, MediaInfo, Sampling, probe
 from unmask.models import FakeClassifier
+from unmask.models.temporal import on_by_default
 from unmask.report import (
     HEADER,
     HeatmapWriter,
@@ -135,10 +136,15 @@ def _add_face_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGrou
     return found
 
 
-TEMPORAL_HELP = (
-    "also run the temporal branch (experimental, off by default: on dev/animated it ranked real fakes below real "
-    "clips; see unmask/models/weights/unmask-temporal.json) and report each track's animation cue"
-)
+def _temporal_help() -> str:
+    try:
+        default = "on" if on_by_default() else "off"
+    except UnmaskError:  # a missing card is reported when a scan needs it, not by every command's help
+        default = "unknown"
+    return (
+        "run the temporal branch and report each track's animation cue, or not (--no-temporal); by default "
+        f"{default}, as its model card's status says (unmask/models/weights/unmask-temporal.json says why)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         "FILE is a folder that gets one <input name>.html per input (e.g. clip_mp4.html)",
     )
     scan.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
-    scan.add_argument("--temporal", action="store_true", help=TEMPORAL_HELP)
+    scan.add_argument("--temporal", action=argparse.BooleanOptionalAction, default=None, help=_temporal_help())
     scan.add_argument(
         "--threshold", type=_number, metavar="T", help="call a face fake at or above this score (default: the card's)"
     )
@@ -246,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("dataset", metavar="DATASET")
     evaluate.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for scores, metrics, plots")
     evaluate.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
-    evaluate.add_argument("--temporal", action="store_true", help=TEMPORAL_HELP)
+    evaluate.add_argument("--temporal", action=argparse.BooleanOptionalAction, default=None, help=_temporal_help())
     evaluate.add_argument(
         "--mesonet", metavar="H5", help="also score the same crops with MesoNet (Meso4 Keras weights file)"
     )

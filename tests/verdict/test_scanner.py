@@ -1,3 +1,6 @@
+import json
+import shutil
+
 import cv2
 import jsonschema
 import numpy as np
@@ -163,9 +166,26 @@ def test_a_video_track_gets_both_cues_and_scores_the_higher(both_branches, media
     )
 
 
-def test_by_default_tracks_have_the_blend_cue_only(scanner, media):
-    data = valid(scanner.scan(media / "single_face.mp4"))
-    assert data["temporal_model"] is None and set(data["faces"][0]["cues"]) == {"blend"}
+def test_by_default_the_temporal_branch_runs_as_its_card_says(scanner, media, tmp_path, monkeypatch):
+    from unmask.models.temporal import on_by_default
+    from unmask.verdict import scanner as scanner_module
+
+    shipped = on_by_default()
+    assert (Scanner().temporal is not None) is shipped and (scanner.temporal is not None) is shipped
+    assert Scanner(temporal=False).temporal is None
+    if not shipped:
+        data = valid(scanner.scan(media / "single_face.mp4"))
+        assert data["temporal_model"] is None and set(data["faces"][0]["cues"]) == {"blend"}
+    # A card whose status says "on" (or "off") turns the default on (or off).
+    card = json.loads(scanner_module.TEMPORAL_CARD.read_text())
+    shutil.copyfile(scanner_module.TEMPORAL_CARD.parent / card["file"], tmp_path / card["file"])
+    for default in ("on", "off"):
+        card["status"] = {"default": default}
+        path = tmp_path / f"{default}.json"
+        path.write_text(json.dumps(card))
+        monkeypatch.setattr(scanner_module, "TEMPORAL_CARD", path)
+        assert on_by_default(path) is (default == "on")
+        assert (Scanner().temporal is not None) is (default == "on")
 
 
 @pytest.mark.parametrize(

@@ -414,6 +414,13 @@ def _sigmoid(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-value)) if value >= 0 else math.exp(value) / (1.0 + math.exp(value))
 
 
+def on_by_default(card: str | os.PathLike[str] | None = None) -> bool:
+    """Whether scans run the temporal branch when not told: its model card's ``status.default`` is ``"on"``.
+    ``tools/ship_temporal.py`` sets it by a stated rule (fusing the branch lowers no dev set's video AUC)."""
+    path = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json" if card is None else card
+    return load_card(path).data.get("status", {}).get("default") == "on"
+
+
 class TemporalClassifier:
     """Scores one face track's features (``T x F`` from :func:`track_features`) with the shipped temporal model.
 

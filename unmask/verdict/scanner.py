@@ -8,10 +8,11 @@ scored (upsampled from too few pixels, a real face looks like a re-rendered one)
 given, changes each decoded frame before faces are looked for (the robustness ladder launders frames with it).
 
 Each track carries its cues: ``blend`` (the frame branch: the mean of its frame scores) and, with
-``temporal=True`` (or a :class:`~unmask.models.temporal.TemporalClassifier`), ``animation``: the temporal
-branch's probability over the track's crops (at least 8 of them), put on the frame branch's scale by
-:func:`~unmask.verdict.result.on_scale`; the track scores the higher of the two. The temporal branch is off by
-default: on dev/animated it ranked real fakes below real clips (its model card has the figures).
+the temporal branch on, ``animation``: its probability over the track's crops (at least 8 of them), put on the
+frame branch's scale by :func:`~unmask.verdict.result.on_scale`; the track scores the higher of the two.
+``temporal=True`` / ``False`` turns the branch on / off (or pass a
+:class:`~unmask.models.temporal.TemporalClassifier`); by default it runs when the shipped temporal model's card
+says so (``status.default``, with why and the figures).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from unmask.faces.analyzer import as_rgb_uint8
 from unmask.faces.extract import MAX_FACES
 from unmask.media import Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
 from unmask.models import WEIGHTS, FakeClassifier, sha256_of
-from unmask.models.temporal import DEFAULT_TEMPORAL_MODEL, TemporalClassifier, track_features
+from unmask.models.temporal import DEFAULT_TEMPORAL_MODEL, TemporalClassifier, on_by_default, track_features
 from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, on_scale
 
 TEMPORAL_CARD = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json"
@@ -77,7 +78,9 @@ class Scanner:
         temporal: TemporalClassifier | bool | None = None,
     ) -> None:
         self.classifier = classifier or FakeClassifier()
-        if temporal is True:  # the shipped temporal model (experimental: off by default, see its model card)
+        if temporal is None:  # as the shipped temporal model's card says (its status: default, and why)
+            temporal = on_by_default(TEMPORAL_CARD)
+        if temporal is True:
             temporal = TemporalClassifier(TEMPORAL_CARD)
         self.temporal = temporal or None
         self.analyzer = analyzer or FaceAnalyzer()
