@@ -8,7 +8,8 @@ efficientnet_pytorch; without them they are skipped with a note)
 - ms per face of the classifier alone (1 and 2 threads; batch 1 and 8), and unmask's time as a ratio to each
   reference's at the same threads and batch;
 - end to end: generated 10-second 640x480 and 1280x720 30 fps clips, scanned at the default sampling
-  (32 frames) and at every frame; peak memory (max RSS) of this process.
+  (32 frames) and at every frame; the 640x480 clip with and without the temporal branch; peak memory (max RSS)
+  of this process.
 Prints markdown tables; BENCHMARKS.md records a run with the command and the machine.
 """
 
@@ -157,6 +158,17 @@ def main() -> int:
                     f"| {size[0]}x{size[1]}, 30 fps, 10 s | {sampling.describe()} | {len(result.frames)} | "
                     f"{seconds:.2f} | {len(result.frames) / seconds:.1f} | {result.verdict} |"
                 )
+
+        clip = Path(folder) / "clip_640x480_10s.mp4"
+        print("\n| 640x480 10-s clip, 32 frames | seconds end to end (median) | of which the temporal branch |")
+        print("|---|---:|---:|")
+        base = None
+        for name, temporal in (("frame branch only", False), ("both branches (--temporal)", True)):
+            scanner = Scanner(temporal=temporal)
+            seconds = median_time(args.repeats, lambda s=scanner: s.scan(clip))
+            branch = statistics.median(scanner.scan(clip).timings.get("temporal_s", 0.0) for _ in range(3))
+            base = seconds if base is None else base
+            print(f"| {name} | {seconds:.3f} | {branch:.3f} ({branch / base:.0%} of the frame branch's scan) |")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (max RSS of this process): {peak:.0f} MB")
     return 0
