@@ -28,7 +28,7 @@ def classifier():
 
 @pytest.fixture(scope="module")
 def scanner(classifier):
-    return Scanner(classifier, sampling=Sampling(count=6))
+    return Scanner(classifier, sampling=Sampling(count=6), temporal=False)
 
 
 def report(scanner, path, provenance=None):
@@ -116,6 +116,7 @@ def test_video_report_draws_a_timeline_of_its_sampled_frames(scanner, media):
     assert collector.pictures[track.id].index == best.index
     assert "Content Credentials were not checked" in text and NO_CREDENTIALS_PROVE_NOTHING in text
     assert embedded_json(page) == result.to_dict()
+    assert "animation or re-rendering over time (temporal branch): not run (off in this scan" in text
 
 
 @pytest.mark.parametrize(
