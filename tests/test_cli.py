@@ -1,4 +1,5 @@
 import json
+import shutil
 import subprocess
 import sys
 
@@ -248,3 +249,19 @@ def test_scan_temporal_adds_the_animation_cue(capsys, media):
     assert code == 0 and set(track["cues"]) == {"blend", "animation"} and track["cues"]["animation"]["applied"]
     code, out, _ = run(capsys, "scan", "-q", "--format", "jsonl", "--no-temporal", media / "single_face.mp4")
     assert set(json.loads(out)["faces"][0]["cues"]) == {"blend"}
+
+
+def test_scan_with_another_temporal_model_card(capsys, media, tmp_path):
+    from unmask.models import WEIGHTS
+
+    card = json.loads((WEIGHTS / "unmask-temporal.json").read_text())
+    shutil.copyfile(WEIGHTS / card["file"], tmp_path / card["file"])
+    card["version"] = "9.9.9-test"
+    (tmp_path / "mine.json").write_text(json.dumps(card))
+    argv = ["scan", "-q", "--format", "jsonl", "--temporal-model", tmp_path / "mine.json", media / "single_face.mp4"]
+    code, out, _ = run(capsys, *argv)
+    data = json.loads(out)
+    assert code == 0 and data["temporal_model"]["version"] == "9.9.9-test"
+    assert data["faces"][0]["cues"]["animation"]["applied"]
+    code, _, err = run(capsys, *argv[:4], "--no-temporal", *argv[4:])
+    assert code == 2 and "contradict" in err

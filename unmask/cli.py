@@ -25,7 +25,7 @@ from unmask.faces.extract import INDEX_FILE, MAX_FACES, collect_inputs, extract_
 from unmask.forge.forgeries import KINDS
 from unmask.media import Limits, MediaInfo, Sampling, probe
 from unmask.models import FakeClassifier
-from unmask.models.temporal import on_by_default
+from unmask.models.temporal import TemporalClassifier, on_by_default
 from unmask.report import (
     HEADER,
     HeatmapWriter,
@@ -147,6 +147,15 @@ def _temporal_help() -> str:
     )
 
 
+def _temporal(args: argparse.Namespace) -> TemporalClassifier | bool | None:
+    """The scanner's ``temporal`` argument from --temporal / --no-temporal / --temporal-model."""
+    if args.temporal_model is None:
+        return args.temporal
+    if args.temporal is False:
+        raise UnmaskError("--temporal-model and --no-temporal contradict each other")
+    return TemporalClassifier(args.temporal_model)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="unmask",
@@ -205,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
     scan.add_argument("--temporal", action=argparse.BooleanOptionalAction, default=None, help=_temporal_help())
     scan.add_argument(
+        "--temporal-model", metavar="CARD", help="a temporal model card (implies --temporal; default: the shipped one)"
+    )
+    scan.add_argument(
         "--threshold", type=_number, metavar="T", help="call a face fake at or above this score (default: the card's)"
     )
     _add_sampling_options(scan, f"{DEFAULT_SAMPLING.count} evenly spaced")
@@ -253,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for scores, metrics, plots")
     evaluate.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
     evaluate.add_argument("--temporal", action=argparse.BooleanOptionalAction, default=None, help=_temporal_help())
+    evaluate.add_argument(
+        "--temporal-model", metavar="CARD", help="a temporal model card (implies --temporal; default: the shipped one)"
+    )
     evaluate.add_argument(
         "--mesonet", metavar="H5", help="also score the same crops with MesoNet (Meso4 Keras weights file)"
     )
@@ -430,7 +445,7 @@ def _run_scan(args: argparse.Namespace) -> int:
         limits=_limits(args),
         max_faces=args.max_faces,
         threshold=args.threshold,
-        temporal=args.temporal,
+        temporal=_temporal(args),
     )
     results = []
     single = len(args.inputs) == 1 and not Path(args.inputs[0]).is_dir()
@@ -547,7 +562,7 @@ def _run_eval(args: argparse.Namespace) -> int:
         items = [item for item in items if any(item.key.startswith(folder) for folder in only)]
         if not items:
             raise UnmaskError(f"no file of {args.dataset} lies under {', '.join(only)}")
-    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING), temporal=args.temporal)
+    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING), temporal=_temporal(args))
     out = Path(args.output)
     metrics, records = evaluate(
         items, out, scanner, peers, progress=not args.quiet, replicates=args.bootstrap, dataset=str(args.dataset)
