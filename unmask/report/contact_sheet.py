@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from unmask.faces.mesh import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
+from unmask.media import write_jpeg
 
 TILE = 128
 LABEL_HEIGHT = 16
@@ -70,6 +71,4 @@ def contact_sheet(out_dir: str | os.PathLike[str], limit: int = 64, columns: int
     for number, tile in enumerate(tiles):
         row, column = divmod(number, columns)
         sheet[row * tile.shape[0] : (row + 1) * tile.shape[0], column * TILE : (column + 1) * TILE] = tile
-    path = folder / "contact_sheet.jpg"
-    cv2.imwrite(str(path), sheet, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    return path
+    return write_jpeg(folder / "contact_sheet.jpg", cv2.cvtColor(sheet, cv2.COLOR_BGR2RGB))
