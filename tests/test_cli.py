@@ -54,6 +54,12 @@ def test_faces_reports_and_skips_bad_files(capsys, media, tmp_path):
     assert err.strip() == f"unmask: skipped {media / 'empty.jpg'}: empty file (0 bytes)"
 
 
+def test_an_output_that_cannot_be_written_is_one_line(capsys, media, tmp_path):
+    (tmp_path / "contact_sheet.jpg").mkdir()  # a folder where the sheet should go
+    code, _, err = run(capsys, "faces", media / "astronaut.jpg", "-o", tmp_path, "-q")
+    assert code == 2 and err.strip() == f"unmask: error: cannot write {tmp_path / 'contact_sheet.jpg'}"
+
+
 def test_faces_sampling_options(capsys, media, tmp_path):
     code, out, _ = run(
         capsys, "faces", media / "single_face.mp4", "-o", tmp_path, "-q", "--frames", "3", "--size", "96"

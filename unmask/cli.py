@@ -672,6 +672,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Point stdout at nothing so that Python's flush at exit does not fail on the closed pipe again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except OSError as err:  # an output that cannot be written (a full disk, a read-only folder)
+        print(f"unmask: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as err:  # the last guard: one line, never a traceback
         if os.environ.get("UNMASK_DEBUG"):
             raise
