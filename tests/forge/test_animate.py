@@ -9,6 +9,7 @@ from unmask.forge import (
     lipsync_clip,
     make_clip_forgery,
     mesh_warp,
+    oneshot_clip,
     reenact_clip,
     rerender_clip,
     write_clip_sheet,
@@ -29,6 +30,7 @@ FORGERS = {
     "reenact": lambda frames, marks, rng: reenact_clip(frames, marks, rng),
     "lipsync": lambda frames, marks, rng: lipsync_clip(frames, marks, rng),
     "rerender": lambda frames, marks, rng: rerender_clip(frames, marks, rng, blurred),
+    "oneshot": lambda frames, marks, rng: oneshot_clip(frames, marks, rng),
 }
 
 
@@ -92,7 +94,7 @@ def test_clip_forgery_shapes_and_where_it_changes(clip, kind, seed):
     assert forgery.masks.min() >= 0 and forgery.masks.max() <= 1
     difference = grey_difference(forgery, frames)
     assert difference[forgery.masks > 0.5].mean() > 1.5, "the re-rendered pixels must differ from the real clip"
-    if kind != "rerender":  # a re-render changes the whole crop: there is no boundary
+    if kind not in ("rerender", "oneshot"):  # these change the whole crop: there is no boundary
         assert difference[forgery.masks == 0].max() == 0
 
 
@@ -106,6 +108,22 @@ def test_reenactment_sticks_to_one_source_frame(astronaut_face):
     forged_change = np.abs(np.diff(forgery.frames.astype(np.int16), axis=0)).max(axis=3)[:, inside]
     real_change = np.abs(np.diff(np.stack(frames).astype(np.int16), axis=0)).max(axis=3)[:, inside]
     assert forged_change.max() == 0 and real_change.mean() > 2
+
+
+def test_oneshot_animation_sticks_to_one_source_frame_everywhere(astronaut_face):
+    # A still clip whose frames differ only by sensor noise: the one-shot render is the same picture in every
+    # frame (one source, nothing pasted over a changing real frame), and softer than the real frames.
+    image, landmarks = astronaut_face
+    frames, marks = jittered_clip(image, landmarks, seed=3, motion=False)
+    forgery = oneshot_clip(frames, marks, np.random.default_rng(0))
+    assert forgery.kind == "oneshot" and (forgery.masks == 1).all()
+    assert np.abs(np.diff(forgery.frames.astype(np.int16), axis=0)).max() == 0
+    assert np.abs(np.diff(np.stack(frames).astype(np.int16), axis=0)).mean() > 1
+
+    def detail(picture):
+        return cv2.Laplacian(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY), cv2.CV_32F).var()
+
+    assert detail(forgery.frames[0]) < 0.8 * np.mean([detail(frame) for frame in frames])
 
 
 def test_lipsync_mask_stays_in_the_lower_face(clip):

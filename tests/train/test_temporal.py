@@ -8,6 +8,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
 ort = pytest.importorskip("onnxruntime")
 
+from unmask.forge.animate import ANIMATION_KINDS  # noqa: E402
 from unmask.forge.sources import TrackFrames, load_tracks  # noqa: E402
 from unmask.models.card import sha256_of  # noqa: E402
 from unmask.models.temporal import FEATURES_VERSION, NUM_FEATURES, TemporalClassifier  # noqa: E402
@@ -254,7 +255,7 @@ def test_a_tiny_run_writes_the_model_and_its_card(tmp_path, astronaut_face):
     card = json.loads((run / "unmask-temporal.json").read_text())
     assert card["sha256"] == sha256_of(run / card["file"])
     assert card["features_version"] == FEATURES_VERSION and card["window"] == 4
-    assert set(summary["held_out_auc"]["4_frames"]) == {"reenact", "lipsync", "rerender", "all"}
+    assert set(summary["held_out_auc"]["4_frames"]) == {*ANIMATION_KINDS, "all"}
     assert {v["file"] for v in card["training"]["videos"]} == {"a.mp4", "b.mp4", "c.mp4"}
     assert any(v["held_out"] for v in card["training"]["videos"])
     assert 0 <= TemporalClassifier(run / "unmask-temporal.json").predict(np.zeros((3, NUM_FEATURES))) <= 1

@@ -19,6 +19,9 @@ so the forgery is temporally consistent unless a per-frame flicker is asked for.
   same clip, warped into place, down-sampled like a low-resolution lip-sync render, and blended softly.
 - :func:`rerender_clip` (``rerender``): the whole crop goes through a generator-like restoration (resolution
   loss, edge-preserving skin smoothing, over-sharpened eyes) or an autoencoder: no boundary anywhere.
+- :func:`oneshot_clip` (``oneshot``): one source frame warped *whole* (face, hair and background) onto every
+  frame's mesh and rendered through a decoder-like loss of detail, with nothing pasted: how one-shot portrait
+  animators make a video from one photo.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from unmask.forge.forgeries import Reconstructor, blend
 from unmask.forge.masks import MOUTH, displace, face_mask, smooth_field, soften
 from unmask.media import write_jpeg, write_video
 
-ANIMATION_KINDS = ("reenact", "lipsync", "rerender")
+ANIMATION_KINDS = ("reenact", "lipsync", "rerender", "oneshot")
 NUM_LANDMARKS = 468
 
 # Mesh points along the jaw from one side of the chin to the other: a lip-sync render replaces the face from
@@ -367,6 +370,37 @@ def rerender_clip(
     return _forgery(forged, masks, "rerender", detail)
 
 
+def oneshot_clip(
+    frames: Sequence[np.ndarray] | np.ndarray, landmarks: Sequence[np.ndarray] | np.ndarray, rng: np.random.Generator
+) -> ClipForgery:
+    """One-shot portrait animation (after FOMM, face-vid2vid, SadTalker's and DreamTalk's renderers): a single
+    frame of the clip is warped whole onto every frame's mesh (face, hair and background; the crop's border stays
+    put, so the background bends with the head) and each output frame is rendered through a decoder-like step
+    (down-sampled 1.5-3x and back up, half the time an edge-preserving smoothing). Nothing is pasted, so there is
+    no seam: the texture and noise of one moment stick to a moving face, and every frame is equally soft. Half
+    the time the driving landmarks are smoothed over a few frames. The mask is the whole crop.
+    """
+    clip, marks = _check_clip(frames, landmarks)
+    count, height, width = clip.shape[:3]
+    source = int(rng.integers(count))
+    window = int(rng.integers(3, 6)) if rng.random() < 0.5 else 1
+    driving = _smooth_in_time(marks, window) if window > 1 else marks
+    factor = float(rng.uniform(1.5, 3.0))
+    interpolation = (cv2.INTER_LINEAR, cv2.INTER_CUBIC)[int(rng.integers(2))]
+    smooth = rng.random() < 0.5
+    sigma_colour, sigma_space = float(rng.uniform(15, 40)), float(rng.uniform(2, 5))
+    triangles = mesh_triangles(marks[source], (height, width))
+    forged = []
+    for target in range(count):
+        image = _resample(mesh_warp(clip[source], marks[source], driving[target], triangles), factor, interpolation)
+        if smooth:
+            image = cv2.bilateralFilter(image, 5, sigma_colour, sigma_space)
+        forged.append(image)
+    masks = [np.ones((height, width), np.float32)] * count
+    detail = f"source={source} smooth={window} render=1/{factor:.1f} bilateral={'yes' if smooth else 'no'}"
+    return _forgery(forged, masks, "oneshot", detail)
+
+
 def make_clip_forgery(
     frames: Sequence[np.ndarray] | np.ndarray,
     landmarks: Sequence[np.ndarray] | np.ndarray,
@@ -385,6 +419,8 @@ def make_clip_forgery(
         return reenact_clip(frames, landmarks, rng)
     if kind == "lipsync":
         return lipsync_clip(frames, landmarks, rng)
+    if kind == "oneshot":
+        return oneshot_clip(frames, landmarks, rng)
     return rerender_clip(frames, landmarks, rng, reconstruct)
 
 
