@@ -309,9 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
         "train-temporal",
         help="train the temporal branch on real face tracks (needs the 'train' extra: torch)",
         description="Train the temporal branch on real videos only: each window of a real face track gets a "
-        "same-person animation of it (reenactment, lip-sync, re-rendering), both laundered alike. INPUT is a "
-        "real video, a folder of them, or the output folder of 'unmask faces'. Writes RUN/unmask-temporal.onnx "
-        "with a model card draft; tools/ship_temporal.py ships it.",
+        "same-person animation of it (reenactment, lip-sync, re-rendering, one-shot animation), both laundered "
+        "alike. INPUT is a real video, a folder of them, or the output folder of 'unmask faces'. Writes "
+        "RUN/unmask-temporal.onnx with a model card draft; tools/ship_temporal.py ships it.",
     )
     temporal.add_argument("inputs", nargs="+", metavar="INPUT")
     temporal.add_argument("-o", "--output", required=True, metavar="RUN", help="run folder")

@@ -73,7 +73,8 @@ class TemporalConfig:
     redetect: bool = True  # find landmarks again on every laundered frame (see the module's docstring)
     autoencoder: str | None = None  # autoencoder.pt for the rerender kind (unmask train writes one)
     kinds: list[str] = field(default_factory=lambda: list(ANIMATION_KINDS))
-    # Laundering of each real/forged pair (see Launder.draw). Version 1 of the model had no H.264 (0.0) and 0.3.
+    # Laundering of each real/forged pair (see unmask.train.temporal.Launder.draw): the share of windows coded as
+    # H.264, and the share rendered at a lower resolution. Version 1.0.0 of the model was trained with 0.0 and 0.3.
     h264: float = 0.5
     low_resolution: float = 0.4
     false_positive_rate: float = 0.05  # the card's threshold: this share of held-out real windows above it

@@ -8,9 +8,10 @@ extracted frames apart), so that the time step spans what 32 evenly spaced frame
 
 For each window a forgery of the same frames is made (:func:`unmask.forge.animate.make_clip_forgery`, the kinds
 in turn), then real and forged windows go through the same laundering (one draw per pair, applied to every
-frame: JPEG, down- and up-scaling, brightness and contrast), landmarks are found again on every laundered frame
-(at inference they come from the face mesh on the frame as it is, so a lip-synced mouth has the landmarks of
-the mouth that was drawn), and :func:`unmask.models.temporal.track_features` turns both into ``T x F`` features.
+frame: JPEG, down- and up-scaling, brightness and contrast, and for a share of windows the whole window coded as
+H.264), landmarks are found again on every laundered frame (at inference they come from the face mesh on the
+frame as it is, so a lip-synced mouth has the landmarks of the mouth that was drawn), and
+:func:`unmask.models.temporal.track_features` turns both into ``T x F`` features.
 That is the slow part; it runs once, in parallel, and is cached in ``RUN/features-<key>.npz``. The model (per
 frame MLP, two residual temporal convolutions, mean and max over time) then trains on the cache in seconds,
 on random sub-windows of 2 to ``window`` frames so that it scores short tracks too. It is exported to ONNX with
@@ -130,7 +131,12 @@ class Launder:
     crf: int | None = None  # H.264 constant rate factor of the window, or None for none
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, h264: float = 0.0, low_resolution: float = 0.3) -> Launder:
+    def draw(
+        cls,
+        rng: np.random.Generator,
+        h264: float = TemporalConfig.h264,
+        low_resolution: float = TemporalConfig.low_resolution,
+    ) -> Launder:
         """``h264``: the share of windows encoded as video (most of them after a light JPEG, as a clip that was
         shared twice); ``low_resolution``: the share rendered at 0.35-0.9 of their size and scaled back."""
         video = rng.random() < h264
@@ -209,8 +215,8 @@ class _Job:
     landmarks: tuple[str, ...]
     times: tuple[float, ...]
     kind: str
-    h264: float = 0.0
-    low_resolution: float = 0.3
+    h264: float
+    low_resolution: float
 
 
 def _load(job: _Job) -> tuple[np.ndarray, np.ndarray]:
@@ -231,8 +237,8 @@ def make_pair(
     rng: np.random.Generator,
     mesh: FaceMesh | None = None,
     reconstruct: Reconstructor | None = None,
-    h264: float = 0.0,
-    low_resolution: float = 0.3,
+    h264: float = TemporalConfig.h264,
+    low_resolution: float = TemporalConfig.low_resolution,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Features of a real window and of its same-person forgery of ``kind``, laundered alike: ``(real, fake,
     detail)``, each ``T x F``. With ``mesh``, landmarks are found again on the laundered frames of both."""
