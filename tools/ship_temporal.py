@@ -25,7 +25,7 @@ from unmask.evaluate.datasets import load_dataset
 from unmask.evaluate.metrics import threshold_at_fpr
 from unmask.evaluate.run import ANIMATION, BLEND, evaluate
 from unmask.models import WEIGHTS, FakeClassifier, sha256_of
-from unmask.models.temporal import DEFAULT_TEMPORAL_MODEL, TemporalClassifier
+from unmask.models.temporal import DEFAULT_TEMPORAL_MODEL, TEMPORAL_CARD, TemporalClassifier
 from unmask.peers.mesonet import MesoNet
 from unmask.verdict import Scanner
 
@@ -73,7 +73,7 @@ def main() -> int:
     args = parser.parse_args()
 
     weights = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.onnx"
-    card_path = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json"
+    card_path = TEMPORAL_CARD
     shutil.copyfile(args.run / f"{DEFAULT_TEMPORAL_MODEL}.onnx", weights)
     card = json.loads((args.run / f"{DEFAULT_TEMPORAL_MODEL}.json").read_text(encoding="utf-8"))
     card.update({"version": args.version, "sha256": sha256_of(weights), "size_bytes": weights.stat().st_size})

@@ -163,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"unmask {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    temporal_help = _temporal_help()  # reads the temporal card once, for scan and eval
 
     faces = commands.add_parser(
         "faces",
@@ -212,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         "FILE is a folder that gets one <input name>.html per input (e.g. clip_mp4.html)",
     )
     scan.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
-    scan.add_argument("--temporal", action=argparse.BooleanOptionalAction, default=None, help=_temporal_help())
+    scan.add_argument("--temporal", action=argparse.BooleanOptionalAction, default=None, help=temporal_help)
     scan.add_argument(
         "--temporal-model", metavar="CARD", help="a temporal model card (implies --temporal; default: the shipped one)"
     )
@@ -264,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("dataset", metavar="DATASET")
     evaluate.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for scores, metrics, plots")
     evaluate.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
-    evaluate.add_argument("--temporal", action=argparse.BooleanOptionalAction, default=None, help=_temporal_help())
+    evaluate.add_argument("--temporal", action=argparse.BooleanOptionalAction, default=None, help=temporal_help)
     evaluate.add_argument(
         "--temporal-model", metavar="CARD", help="a temporal model card (implies --temporal; default: the shipped one)"
     )

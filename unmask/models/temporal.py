@@ -33,6 +33,7 @@ from unmask.models.card import WEIGHTS, ModelCard, load_card, open_session
 
 FEATURES_VERSION = "temporal-features-v1"
 DEFAULT_TEMPORAL_MODEL = "unmask-temporal"
+TEMPORAL_CARD = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json"  # the shipped temporal model's card
 NUM_LANDMARKS = 468
 
 # Seconds between frames when no times are given (32 frames over a 6 s clip), and the range a step is clipped
@@ -414,11 +415,10 @@ def _sigmoid(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-value)) if value >= 0 else math.exp(value) / (1.0 + math.exp(value))
 
 
-def on_by_default(card: str | os.PathLike[str] | None = None) -> bool:
+def on_by_default(card: str | os.PathLike[str] = TEMPORAL_CARD) -> bool:
     """Whether scans run the temporal branch when not told: its model card's ``status.default`` is ``"on"``.
     ``tools/ship_temporal.py`` sets it by a stated rule (fusing the branch lowers no dev set's video AUC)."""
-    path = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json" if card is None else card
-    return load_card(path).data.get("status", {}).get("default") == "on"
+    return load_card(card).data.get("status", {}).get("default") == "on"
 
 
 class TemporalClassifier:
@@ -431,7 +431,7 @@ class TemporalClassifier:
     """
 
     def __init__(self, card: ModelCard | str | os.PathLike[str] | None = None, threads: int = 0) -> None:
-        path = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json" if card is None else card
+        path = TEMPORAL_CARD if card is None else card
         self.card = path if isinstance(path, ModelCard) else load_card(path)
         data = self.card.data
         for key in ("features_version", "window"):

@@ -33,11 +33,10 @@ from unmask.faces.align import AlignedFace
 from unmask.faces.analyzer import as_rgb_uint8
 from unmask.faces.extract import MAX_FACES
 from unmask.media import Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
-from unmask.models import WEIGHTS, FakeClassifier, sha256_of
-from unmask.models.temporal import DEFAULT_TEMPORAL_MODEL, TemporalClassifier, on_by_default, track_features
+from unmask.models import FakeClassifier, sha256_of
+from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
 from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, on_scale
 
-TEMPORAL_CARD = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json"
 TEMPORAL_MIN_FRAMES = 8  # over fewer frames real tracks of the training clips scored as high as forgeries
 
 DEFAULT_SAMPLING = Sampling(count=32)
