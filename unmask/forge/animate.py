@@ -190,6 +190,14 @@ def _forgery(frames: list[np.ndarray], masks: list[np.ndarray], kind: str, detai
     return ClipForgery(np.stack(frames), np.stack(masks).astype(np.float32), kind, detail)
 
 
+def _source_and_driving(marks: np.ndarray, rng: np.random.Generator) -> tuple[int, int, np.ndarray]:
+    """The one frame an animator starts from, and the landmarks that drive it: half the time smoothed over 3-5
+    frames (drivers are smooth). Returns (source, smoothing window, driving landmarks)."""
+    source = int(rng.integers(len(marks)))
+    window = int(rng.integers(3, 6)) if rng.random() < 0.5 else 1
+    return source, window, _smooth_in_time(marks, window) if window > 1 else marks
+
+
 def reenact_clip(
     frames: Sequence[np.ndarray] | np.ndarray, landmarks: Sequence[np.ndarray] | np.ndarray, rng: np.random.Generator
 ) -> ClipForgery:
@@ -202,9 +210,7 @@ def reenact_clip(
     """
     clip, marks = _check_clip(frames, landmarks)
     count, height, width = clip.shape[:3]
-    source = int(rng.integers(count))
-    window = int(rng.integers(3, 6)) if rng.random() < 0.5 else 1
-    driving = _smooth_in_time(marks, window) if window > 1 else marks
+    source, window, driving = _source_and_driving(marks, rng)
     whole = rng.random() < 0.5
     scale, lift = float(rng.uniform(1.15, 1.35)), float(rng.uniform(0.05, 0.15))
     factor = float(rng.uniform(1.5, 2.5)) if rng.random() < 0.4 else 1.0
@@ -382,9 +388,7 @@ def oneshot_clip(
     """
     clip, marks = _check_clip(frames, landmarks)
     count, height, width = clip.shape[:3]
-    source = int(rng.integers(count))
-    window = int(rng.integers(3, 6)) if rng.random() < 0.5 else 1
-    driving = _smooth_in_time(marks, window) if window > 1 else marks
+    source, window, driving = _source_and_driving(marks, rng)
     factor = float(rng.uniform(1.5, 3.0))
     interpolation = (cv2.INTER_LINEAR, cv2.INTER_CUBIC)[int(rng.integers(2))]
     smooth = rng.random() < 0.5
