@@ -116,7 +116,7 @@ def test_video_report_draws_a_timeline_of_its_sampled_frames(scanner, media):
     assert collector.pictures[track.id].index == best.index
     assert "Content Credentials were not checked" in text and NO_CREDENTIALS_PROVE_NOTHING in text
     assert embedded_json(page) == result.to_dict()
-    assert "animation or re-rendering over time (temporal branch): not run (off in this scan" in text
+    assert "animation or re-rendering over time (temporal branch): not applied (the temporal branch is off" in text
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from unmask.faces import FaceAnalyzer
 from unmask.forge import self_blend
 from unmask.media import Sampling, write_video
 from unmask.verdict import SCHEMA_VERSION, Scanner, ScanResult, on_scale, scan_schema
+from unmask.verdict.scanner import TEMPORAL_OFF
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +176,9 @@ def test_by_default_the_temporal_branch_runs_as_its_card_says(scanner, media, tm
     assert Scanner(temporal=False).temporal is None
     if not shipped:
         data = valid(scanner.scan(media / "single_face.mp4"))
-        assert data["temporal_model"] is None and set(data["faces"][0]["cues"]) == {"blend"}
+        animation = data["faces"][0]["cues"]["animation"]
+        assert data["temporal_model"] is None and set(data["faces"][0]["cues"]) == {"blend", "animation"}
+        assert animation == {"score": None, "applied": False, "reason": TEMPORAL_OFF}
     # A card whose status says "on" (or "off") turns the default on (or off).
     card = json.loads(scanner_module.TEMPORAL_CARD.read_text())
     shutil.copyfile(scanner_module.TEMPORAL_CARD.parent / card["file"], tmp_path / card["file"])

@@ -229,8 +229,6 @@ def _faces_section(result: ScanResult, collector: ReportCollector | None) -> str
         usable = "usable" if track.usable else "not usable: scored in too few frames to count"
         lines = [f"<strong>{_e(name)}</strong>: score {track.score:.3f}", _e(usable)]
         lines += [_e(_cue_text(cue_name, cue, frames if video else 0)) for cue_name, cue in track.cues.items()]
-        if video and "animation" not in track.cues:
-            lines.append(_e(f"{CUE_NAMES['animation']}: not run (off in this scan; 'unmask scan --temporal' runs it)"))
         if deciding is not None and track.id == deciding.id:
             lines.append("this face decides the verdict")
         picture = pictures.get(track.id)

@@ -37,6 +37,7 @@ from unmask.models import FakeClassifier, sha256_of
 from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
 from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, on_scale
 
+TEMPORAL_OFF = "the temporal branch is off in this scan (--temporal turns it on; its model card says why it is off)"
 TEMPORAL_MIN_FRAMES = 8  # over fewer frames real tracks of the training clips scored as high as forgeries
 
 DEFAULT_SAMPLING = Sampling(count=32)
@@ -220,12 +221,14 @@ class Scanner:
 
     def _cues(self, track: Track, sequence: list[tuple[AlignedFace, float | None]], video: bool, tally: _Tally) -> None:
         """The track's cues: the frame branch's mean score (``blend``) and, for videos, the temporal branch's
-        (``animation``) on the same scale; the track's score is the higher of the two."""
+        (``animation``) on the same scale; the track's score is the higher of the two. Where the temporal branch
+        did not run (a still, the branch off, too few frames), ``animation`` says why."""
         track.cues = {"blend": Cue(score=track.blend_score, applied=True)}
-        if self.temporal is None:
-            return
         if not video:
             track.cues["animation"] = Cue(None, False, "a still image: the temporal branch needs a video")
+            return
+        if self.temporal is None:
+            track.cues["animation"] = Cue(None, False, TEMPORAL_OFF)
             return
         if len(sequence) < TEMPORAL_MIN_FRAMES:
             track.cues["animation"] = Cue(
