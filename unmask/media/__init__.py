@@ -1,19 +1,20 @@
 """Media: decoding images and videos into upright RGB frames, with limits and frame sampling.
 
 Knows nothing of faces. ``probe`` describes a file, ``read_frames`` streams the frames a :class:`Sampling`
-keeps, ``read_image`` decodes a still. Bad input raises a :class:`~unmask.errors.MediaError` with a one-line
-message.
+(and a :class:`Burst`) keeps, ``read_image`` decodes a still. Bad input raises a
+:class:`~unmask.errors.MediaError` with a one-line message.
 """
 
 from unmask.media.reader import FrameSelector, probe, read_frames, read_image
 from unmask.media.sniff import IMAGE_EXTENSIONS, MEDIA_EXTENSIONS, VIDEO_EXTENSIONS, sniff
-from unmask.media.types import Frame, Limits, MediaInfo, Sampling, expected_frames
+from unmask.media.types import Burst, Frame, Limits, MediaInfo, Sampling, expected_frames
 from unmask.media.writer import reencode_h264, write_jpeg, write_video
 
 __all__ = [
     "IMAGE_EXTENSIONS",
     "MEDIA_EXTENSIONS",
     "VIDEO_EXTENSIONS",
+    "Burst",
     "Frame",
     "FrameSelector",
     "Limits",

@@ -16,7 +16,7 @@ from unmask.errors import MediaLimitError
 from unmask.media import image as image_codec
 from unmask.media import video as video_codec
 from unmask.media.sniff import sniff
-from unmask.media.types import Frame, Limits, MediaInfo, Sampling
+from unmask.media.types import Burst, Frame, Limits, MediaInfo, Sampling, spread_indices
 
 
 def probe(path: str | os.PathLike[str], limits: Limits = Limits()) -> MediaInfo:
@@ -50,21 +50,26 @@ def read_image(path: str | os.PathLike[str], limits: Limits = Limits()) -> np.nd
 
 
 class FrameSelector:
-    """Decides, frame by frame, which frames a :class:`Sampling` keeps.
+    """Decides, frame by frame, which frames a :class:`Sampling` keeps, and which belong to the ``burst``.
 
-    ``frame_count`` is needed only for ``Sampling.count``; ``time`` is in seconds from the first frame.
+    ``frame_count`` is needed only for ``Sampling.count`` and for a burst; ``time`` is in seconds from the
+    first frame. ``last_index`` is the last frame wanted, where that is known before the end.
     """
 
-    def __init__(self, sampling: Sampling, frame_count: int | None = None) -> None:
+    def __init__(
+        self, sampling: Sampling, frame_count: int | None = None, burst: Burst | None = None, fps: float | None = None
+    ) -> None:
         self.sampling = sampling
         self._wanted: set[int] | None = None
+        self.burst: set[int] = set()
         self.last_index: int | None = None
-        if sampling.count is not None:
-            if not frame_count:
-                raise ValueError("evenly spaced sampling needs the number of frames")
-            count = min(sampling.count, frame_count)
-            self._wanted = {int(i) for i in np.linspace(0, frame_count - 1, count).round()}
-            self.last_index = max(self._wanted)
+        if (sampling.count is not None or burst is not None) and not frame_count:
+            raise ValueError("evenly spaced sampling and bursts need the number of frames")
+        if burst is not None and frame_count:
+            self.burst = burst.indices(frame_count, fps)
+        if sampling.count is not None and frame_count:
+            self._wanted = spread_indices(sampling.count, frame_count)
+            self.last_index = max(self._wanted | self.burst)
         self._last_bucket: int | None = None
 
     def __call__(self, index: int, time: float) -> bool:
@@ -86,8 +91,10 @@ def read_frames(
     sampling: Sampling = Sampling(),
     limits: Limits = Limits(),
     info: MediaInfo | None = None,
+    burst: Burst | None = None,
 ) -> Iterator[Frame]:
-    """Stream the frames of an image or video that ``sampling`` keeps, as upright RGB :class:`Frame` objects.
+    """Stream the frames of an image or video that ``sampling`` keeps, and those of ``burst`` if given, as
+    upright RGB :class:`Frame` objects in order (each says which of the two wanted it).
 
     A still image yields one frame (index 0, time None). Only one frame is held at a time. Pass ``info`` from
     an earlier :func:`probe` of the same file to skip probing it again.
@@ -102,14 +109,15 @@ def read_frames(
     if info.format in image_codec.PILLOW_FORMATS:  # an animated image: Pillow's format names, not FFmpeg's
         source = image_codec.iter_animation(name, limits)
     else:
-        if sampling.count is not None and not info.frame_count_exact:
+        if (sampling.count is not None or burst is not None) and not info.frame_count_exact:
             frame_count = video_codec.count_frames(name, info.format)
         source = video_codec.iter_video(name, info, limits)
-    keep = FrameSelector(sampling, frame_count)
+    keep = FrameSelector(sampling, frame_count, burst, info.fps)
     try:
         for index, time, decode in source:
-            if keep(index, time):
-                yield Frame(image=decode(), index=index, time=time)
+            sampled, in_burst = keep(index, time), index in keep.burst
+            if sampled or in_burst:
+                yield Frame(image=decode(), index=index, time=time, sampled=sampled, burst=in_burst)
             if keep.last_index is not None and index >= keep.last_index:
                 break
     finally:

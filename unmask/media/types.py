@@ -66,6 +66,43 @@ class Sampling:
         return ", ".join(parts)
 
 
+def spread_indices(count: int, frame_count: int) -> set[int]:
+    """The indices of ``count`` frames evenly spaced over ``frame_count``, first and last included."""
+    return {int(i) for i in np.linspace(0, frame_count - 1, min(count, frame_count)).round()}
+
+
+@dataclass(frozen=True)
+class Burst:
+    """A run of ``frames`` frames about ``step_s`` seconds apart (a whole number of frames, at least one),
+    centred in the video: what a model trained on short windows of a clip reads, whatever the clip's length.
+    A video shorter than the run gives what it has, from its first frame."""
+
+    frames: int
+    step_s: float
+
+    def __post_init__(self) -> None:
+        if self.frames < 1:
+            raise ValueError(f"a burst needs at least 1 frame, not {self.frames}")
+        if not self.step_s > 0:
+            raise ValueError(f"the step of a burst must be positive, not {self.step_s}")
+
+    def step(self, fps: float | None) -> int:
+        """Frames between two frames of the burst at ``fps`` (25 where the rate is unknown)."""
+        return max(1, round(self.step_s * (fps or 25.0)))
+
+    def indices(self, frame_count: int, fps: float | None) -> set[int]:
+        step = self.step(fps)
+        span = (self.frames - 1) * step + 1
+        start = max(0, (frame_count - span) // 2)
+        return set(range(start, min(frame_count, start + span), step))
+
+    def describe(self, fps: float | None = None) -> str:
+        if fps is None:
+            return f"a burst of {self.frames} frames {self.step_s:g} s apart"
+        step = self.step(fps)
+        return f"a burst of {self.frames} frames, every {_ordinal(step)} ({step / fps:.3g} s apart)"
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     """What a probe learns about a file without decoding all of it.
@@ -97,12 +134,15 @@ class Frame:
     """One decoded picture: an upright RGB ``uint8`` array of shape (height, width, 3).
 
     ``index`` counts decoded frames from 0 (a still image is frame 0); ``time`` is the presentation time in
-    seconds from the start of the video, None for a still image.
+    seconds from the start of the video, None for a still image. ``sampled``: the :class:`Sampling` asked for
+    it; ``burst``: it belongs to the :class:`Burst` asked for (a frame may be both).
     """
 
     image: np.ndarray
     index: int = 0
     time: float | None = None
+    sampled: bool = True
+    burst: bool = False
 
     @property
     def height(self) -> int:
@@ -113,13 +153,21 @@ class Frame:
         return int(self.image.shape[1])
 
 
-def expected_frames(info: MediaInfo, sampling: Sampling) -> int | None:
-    """How many frames ``sampling`` will keep of this media (approximate when the frame count is), or None."""
+def expected_frames(info: MediaInfo, sampling: Sampling, burst: Burst | None = None) -> int | None:
+    """How many frames ``sampling`` (and ``burst``) will keep of this media (approximate when the frame count
+    is), or None."""
     if info.frame_count is None:
         return None
+    if info.kind == "image" or info.frame_count == 1:
+        return 1
     if sampling.count is not None:
-        return min(sampling.count, info.frame_count)
+        wanted = spread_indices(sampling.count, info.frame_count)
+        if burst is not None:
+            wanted |= burst.indices(info.frame_count, info.fps)
+        return len(wanted)
     expected = -(-info.frame_count // sampling.every_nth)
     if sampling.max_fps is not None and info.duration_s:
         expected = min(expected, int(info.duration_s * sampling.max_fps) + 1)
+    if burst is not None:  # an upper bound: burst frames the sampling keeps anyway are counted twice
+        expected = min(info.frame_count, expected + burst.frames)
     return expected
