@@ -150,3 +150,17 @@ def test_input_forms(analyzer, astronaut):
         analyzer(astronaut.astype(np.float32))
     with pytest.raises(ValueError, match="shape"):
         analyzer(np.zeros((10, 10, 2), dtype=np.uint8))
+
+
+def test_follow_finds_a_face_again_from_its_mesh_alone(analyzer, astronaut):
+    (face,) = analyzer(astronaut)
+    moved = np.roll(astronaut, (6, -9), axis=(0, 1))  # the face 9 px left and 6 px down, a frame later
+    (followed,) = analyzer.follow(moved, [face])
+    (found,) = analyzer(moved)
+    # The same mesh a full search finds, within a pixel or two; the box moved with it.
+    assert np.abs(followed.landmarks[:, :2] - found.landmarks[:, :2]).mean() < 1.5
+    assert np.allclose(followed.center, face.center + np.array([-9, 6]), atol=2)
+    assert followed.size == pytest.approx(face.size, rel=0.05) and followed.presence > 0.9
+    assert box_iou(followed.box, found.box[None])[0] > 0.8
+    # Gone: the mesh says no face is there, and no other face is looked for.
+    assert analyzer.follow(np.full_like(astronaut, 128), [face]) == []

@@ -20,7 +20,7 @@ import numpy as np
 
 from unmask.faces.detector import Detection, FaceDetector
 from unmask.faces.geometry import box_iou
-from unmask.faces.mesh import FaceMesh
+from unmask.faces.mesh import FaceMesh, face_square
 from unmask.faces.types import Face
 
 # Face size as a share of the longer side of what the detector is shown: from 1/10 it found every face, at
@@ -142,6 +142,24 @@ class FaceAnalyzer:
         padded = np.zeros((height + 2 * pad, width + 2 * pad, 3), dtype=np.uint8)
         padded[pad : pad + height, pad : pad + width] = image
         return [found.shifted(-pad, -pad) for found in self.detector(padded)]
+
+    def follow(self, image: np.ndarray, faces: list[Face]) -> list[Face]:
+        """``faces`` of a frame shortly before, found again in ``image`` from their meshes alone (no detector:
+        the mesh of each, one pass, from the square around its earlier mesh). A face whose mesh says it is gone
+        is dropped; no new face is looked for. The box moves and scales with the mesh; the rest is kept."""
+        image = as_rgb_uint8(image)
+        followed = []
+        for face in faces:
+            landmarks, presence = self.mesh.follow(image, face.landmarks)
+            if presence < self.min_presence or not np.isfinite(landmarks).all():
+                continue
+            (old_centre, old_side, _), (centre, side, _) = face_square(face.landmarks), face_square(landmarks)
+            half = (face.box[2:] - face.box[:2]) / 2 * (side / old_side)
+            middle = (face.box[:2] + face.box[2:]) / 2 + (centre - old_centre)
+            box = np.concatenate([middle - half, middle + half]).astype(np.float32)
+            keypoints = face.keypoints + (centre - old_centre).astype(np.float32)
+            followed.append(Face(box, face.score, keypoints, landmarks, presence, face.track_id))
+        return followed
 
     def __call__(self, image: np.ndarray) -> list[Face]:
         image = as_rgb_uint8(image)

@@ -110,3 +110,9 @@ class FaceMesh:
         if self.refine:
             landmarks, presence = self._run(image, *face_square(landmarks))
         return landmarks, presence
+
+    def follow(self, image: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, float]:
+        """The mesh in ``image`` of a face whose mesh in a frame shortly before was ``landmarks``: one pass from
+        the square around that mesh, as MediaPipe tracks a face between frames (the refining pass of
+        ``__call__`` starts from the same square, and a converged mesh needs no rough first pass)."""
+        return self._run(image, *face_square(landmarks))
