@@ -167,6 +167,29 @@ def test_a_video_track_gets_both_cues_and_scores_the_higher(both_branches, media
     )
 
 
+def test_the_temporal_branch_reads_its_burst_not_the_frame_branchs_frames(both_branches, media, monkeypatch):
+    import unmask.verdict.scanner as scanner_module
+
+    seen, features = [], scanner_module.track_features
+
+    def spy(crops, landmarks, times):
+        seen.append(times)
+        return features(crops, landmarks, times)
+
+    scanner = both_branches
+    monkeypatch.setattr(scanner_module, "track_features", spy)
+    seen_frames = []
+    data = valid(scanner.scan(media / "single_face.mp4", on_frame=lambda frame, *_: seen_frames.append(frame)))
+    # 40 frames at 25 fps: the frame branch scores its 32 spread frames; the temporal branch gets the window's
+    # 16 frames, every 2nd one (0.08 s apart, as it was trained), from the middle of the clip.
+    assert len(data["frames"]) == 32 and all(frame.sampled for frame in seen_frames)
+    assert data["sampling"] == "32 evenly spaced frames; for the temporal branch, " + scanner.burst.describe(25.0)
+    (times,) = seen
+    assert scanner.temporal.window == 16 and len(times) == 16
+    assert np.allclose(np.diff(times), 0.08) and times[0] == pytest.approx(0.16)  # frames 4, 6, ..., 34
+    assert data["faces"][0]["cues"]["animation"]["applied"]
+
+
 def test_by_default_the_temporal_branch_runs_as_its_card_says(scanner, media, tmp_path, monkeypatch):
     from unmask.models.temporal import on_by_default
     from unmask.verdict import scanner as scanner_module

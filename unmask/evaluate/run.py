@@ -72,6 +72,7 @@ def protocol(scanner: Scanner, peers: list[Peer]) -> dict[str, Any]:
         "video_score": "each usable face track's score (the highest of its cues), the highest track",
         "peers": [peer.name for peer in peers],
         "temporal_model": scanner.temporal.card.identity() if scanner.temporal is not None else None,
+        "temporal_frames": scanner.burst.describe() if scanner.burst is not None else None,
         # the temporal branch's threshold puts its cue on the verdict's scale: it changes unmask's scores
         "temporal_threshold": scanner.temporal.threshold if scanner.temporal is not None else None,
     }

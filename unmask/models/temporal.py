@@ -29,12 +29,19 @@ from unmask.errors import ModelError
 from unmask.faces.geometry import mesh_triangles, with_border_anchors
 from unmask.faces.mesh import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
 from unmask.forge.masks import MOUTH, face_mask
+from unmask.media import Burst
 from unmask.models.card import WEIGHTS, ModelCard, load_card, open_session
 
 FEATURES_VERSION = "temporal-features-v1"
 DEFAULT_TEMPORAL_MODEL = "unmask-temporal"
 TEMPORAL_CARD = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json"  # the shipped temporal model's card
 NUM_LANDMARKS = 468
+
+# Seconds between the frames a scan reads for this branch (a burst of the card's ``window`` frames, centred in
+# the clip): the training crops were every 2nd frame of 25-30 fps clips, 0.067-0.08 s apart, and windows took
+# 1 to 8 of them in a row (mostly 1 or 2). Frames spread over a whole clip would be 0.1-1 s apart for 3-30 s clips,
+# where sticking and motion read differently, and the score would depend on the clip's length.
+BURST_STEP_S = 0.075
 
 # Seconds between frames when no times are given (32 frames over a 6 s clip), and the range a step is clipped
 # to: the model was trained on steps of about 0.07-0.6 s, and a step outside it is read as its nearest end.
@@ -447,6 +454,8 @@ class TemporalClassifier:
             raise ModelError(f"{self.card.path}: window must be at least 2, not {self.window}")
         self.session = open_session(self.card, threads)
         self.input_name = self.session.get_inputs()[0].name
+        self.burst = Burst(self.window, float(data.get("step_s", BURST_STEP_S)))
+        """The frames a scan reads for this model: ``window`` frames, the step it was trained at, mid-clip."""
 
     @property
     def threshold(self) -> float:

@@ -50,7 +50,7 @@ from unmask.forge.forgeries import Reconstructor
 from unmask.forge.sources import TrackFrames, load_tracks, prepare_faces
 from unmask.media import Sampling, reencode_h264
 from unmask.models.card import sha256_of
-from unmask.models.temporal import FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, track_features
+from unmask.models.temporal import BURST_STEP_S, FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, track_features
 from unmask.train.config import TemporalConfig
 
 MODEL_NAME = "unmask-temporal"
@@ -608,6 +608,7 @@ def train_temporal(
         "features": list(FEATURE_NAMES),
         "features_read": [name for name in FEATURE_NAMES if name not in set(config.ignore)],
         "window": config.window,
+        "step_s": BURST_STEP_S,  # scans read a burst of `window` frames this far apart, as the training crops were
         "input": "features: batch x time x F float32 from unmask.models.temporal.track_features (time >= 2)",
         "output": "logit: batch; sigmoid gives the probability that the track was animated or re-rendered",
         "contract": ALIGNMENT.to_dict(),

@@ -1,22 +1,24 @@
 """``Scanner``: media -> faces -> classifier -> verdict, for one file or one RGB array at a time.
 
-For a video, ``sampling`` frames (default: 32 evenly spaced, as strong published detectors use) are decoded
-one at a time; faces are found, followed into tracks, aligned under the model's crop contract and scored in one
-batch per frame. A still is one frame. Faces whose box is under ``min_score_face`` pixels are found but not
-scored (upsampled from too few pixels, a real face looks like a re-rendered one); a video track needs
-``min_track_frames`` scored frames (or all sampled frames, when fewer were sampled) to count. ``transform``, if
-given, changes each decoded frame before faces are looked for (the robustness ladder launders frames with it).
+For a video, ``sampling`` frames (default: 32 evenly spaced, as strong published detectors use) are decoded one at
+a time; faces are found, followed into tracks, aligned under the model's crop contract and scored in one batch per
+frame. With the temporal branch on, the frames of its burst (the temporal model's window, at the step it was
+trained at, mid-clip) are decoded too: their faces are found and tracked but feed only that branch. A still is one
+frame. Faces whose box is under ``min_score_face`` pixels are found but not scored (upsampled from too few pixels,
+a real face looks like a re-rendered one); a video track needs ``min_track_frames`` scored frames (or all sampled
+frames, when fewer were sampled) to count. ``transform``, if given, changes each decoded frame before faces are
+looked for (the robustness ladder launders frames with it).
 
-Each track carries its cues: ``blend`` (the frame branch: the mean of its frame scores) and, with
-the temporal branch on, ``animation``: its probability over the track's crops (at least 8 of them), put on the
-frame branch's scale by :func:`~unmask.verdict.result.on_scale`; the track scores the higher of the two.
-``temporal=True`` / ``False`` turns the branch on / off (or pass a
-:class:`~unmask.models.temporal.TemporalClassifier`); by default it runs when the shipped temporal model's card
-says so (``status.default``, with why and the figures).
+Each track carries its cues: ``blend`` (the frame branch: the mean of its frame scores) and, with the temporal
+branch on, ``animation``: its probability over the track's burst crops (at least 8), put on the frame branch's
+scale by :func:`~unmask.verdict.result.on_scale`; the track scores the higher of the two. ``temporal=True`` /
+``False`` turns the branch on / off (or pass a :class:`~unmask.models.temporal.TemporalClassifier`); by default it
+runs when the shipped temporal model's card says so (``status.default``, with why and the figures).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -28,11 +30,11 @@ import numpy as np
 
 from unmask import __version__
 from unmask.errors import UnmaskError
-from unmask.faces import FaceAnalyzer, FaceTracker, align_face
+from unmask.faces import Face, FaceAnalyzer, FaceTracker, align_face
 from unmask.faces.align import AlignedFace
 from unmask.faces.analyzer import as_rgb_uint8
 from unmask.faces.extract import MAX_FACES
-from unmask.media import Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
+from unmask.media import Burst, Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
 from unmask.models import FakeClassifier, sha256_of
 from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
 from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, on_scale
@@ -83,6 +85,7 @@ class Scanner:
         if temporal is True:
             temporal = TemporalClassifier(TEMPORAL_CARD)
         self.temporal = temporal or None
+        self.burst: Burst | None = self.temporal.burst if self.temporal is not None else None
         self.analyzer = analyzer or FaceAnalyzer()
         self.sampling = sampling
         self.limits = limits
@@ -97,10 +100,10 @@ class Scanner:
         if isinstance(source, np.ndarray):
             frames: Iterator[Frame] = iter([Frame(image=as_rgb_uint8(source), index=0, time=None)])
         else:
-            frames = read_frames(source, self.sampling, self.limits, info=info)
+            frames = read_frames(source, self.sampling, self.limits, info=info, burst=self.burst)
         for frame in frames:
             if self.transform is not None:
-                frame = Frame(image=self.transform(frame.image), index=frame.index, time=frame.time)
+                frame = dataclasses.replace(frame, image=self.transform(frame.image))
             yield frame
 
     def scan(
@@ -163,7 +166,11 @@ class Scanner:
         result.sha256 = sha256_of(path)
         result.kind, result.width, result.height = info.kind, info.width, info.height
         result.duration_s = info.duration_s if info.kind == "video" else None
-        result.sampling = self.sampling.describe() if info.kind == "video" else None
+        result.sampling = None
+        if info.kind == "video":
+            result.sampling = self.sampling.describe()
+            if self.burst is not None:
+                result.sampling += f"; for the temporal branch, {self.burst.describe(info.fps)}"
         return info
 
     def _score_frames(
@@ -179,18 +186,33 @@ class Scanner:
         tracker = FaceTracker() if video else None
         tracks: dict[int, Track] = {}
         sequences: dict[int, list[tuple[AlignedFace, float | None]]] = {}
-        expected = 1 if info is None else expected_frames(info, self.sampling)
+        burst = video and self.temporal is not None
+        expected = 1 if info is None else expected_frames(info, self.sampling, self.burst if burst else None)
+        followed: list[Face] = []  # the faces of the last burst frame, to follow into the next one
         for done, frame in enumerate(self._frames(source, info), start=1):
             tick = time.perf_counter()
-            faces = self.analyzer(frame.image)
+            if burst and frame.burst and not frame.sampled and followed:
+                faces = self.analyzer.follow(frame.image, followed)  # the mesh alone, from the last frame's
+            else:
+                faces = self.analyzer(frame.image)
             if tracker is not None:
                 faces = tracker.update(faces)
             faces = faces[: self.max_faces]
+            followed = faces if burst and frame.burst else []
+            scorable = [face for face in faces if face.size >= self.min_score_face]
+            aligned = [align_face(frame.image, face.landmarks, self.contract) for face in scorable]
+            ids = [face.track_id if face.track_id is not None else n for n, face in enumerate(scorable)]
+            if burst and frame.burst:
+                for track_id, crop in zip(ids, aligned, strict=True):
+                    sequences.setdefault(track_id, []).append((crop, frame.time))
+            if not frame.sampled:  # a burst frame only: found and tracked for the temporal branch, not scored
+                tally.temporal_s += time.perf_counter() - tick
+                if progress is not None:
+                    progress(done, expected)
+                continue
             tally.found += len(faces)
             tally.largest = max([tally.largest, *(face.size for face in faces)])
-            scorable = [face for face in faces if face.size >= self.min_score_face]
             tally.small += len(faces) - len(scorable)
-            aligned = [align_face(frame.image, face.landmarks, self.contract) for face in scorable]
             crops = [face.image for face in aligned]
             tally.faces_s += time.perf_counter() - tick
             scored: list[FaceScore] = []
@@ -199,14 +221,11 @@ class Scanner:
                 tick = time.perf_counter()
                 scores, maps = self.classifier.predict(np.stack(crops))
                 tally.model_s += time.perf_counter() - tick
-                for number, (face, score) in enumerate(zip(scorable, scores, strict=True)):
-                    track_id = face.track_id if face.track_id is not None else number
+                for track_id, face, score in zip(ids, scorable, scores, strict=True):
                     box = [round(float(v), 1) for v in face.box]
                     entry = FaceScore(frame.index, frame.time, box, float(score), track_id)
                     tracks.setdefault(track_id, Track(id=track_id)).frames.append(entry)
                     scored.append(entry)
-                    if video and self.temporal is not None:
-                        sequences.setdefault(track_id, []).append((aligned[number], frame.time))
             best = max((entry.score for entry in scored), default=None)
             result.frames.append(FrameScore(frame.index, frame.time, best, len(faces)))
             if on_frame is not None:
@@ -232,7 +251,7 @@ class Scanner:
             return
         if len(sequence) < TEMPORAL_MIN_FRAMES:
             track.cues["animation"] = Cue(
-                None, False, f"{len(sequence)} scored frame(s): too few for the temporal branch"
+                None, False, f"the face is in {len(sequence)} frame(s) of the burst: too few for the temporal branch"
             )
             return
         tick = time.perf_counter()
