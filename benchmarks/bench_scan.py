@@ -3,7 +3,7 @@ the same run: MesoNet (the peer in ../shared/models, in numpy as unmask.peers ru
 380x380, the backbone of the strongest published detectors (random weights: only its cost matters), exported
 to ONNX and run with the same onnxruntime settings as unmask.
 
-Usage: python benchmarks/bench_scan.py [--repeats N]   (the B4 rows need the `bench` extra: torch and
+Usage: python benchmarks/bench_scan.py [--repeats N] [--temporal-only]   (the B4 rows need the `bench` extra: torch and
 efficientnet_pytorch; without them they are skipped with a note)
 - ms per face of the classifier alone (1 and 2 threads; batch 1 and 8), and unmask's time as a ratio to each
   reference's at the same threads and batch;
@@ -95,11 +95,44 @@ def b4_session(folder: Path, threads: int):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+def temporal_table(clip: Path, pairs: int) -> None:
+    """The clip scanned with the frame branch alone and with both branches, in alternation (the machine's speed
+    drifts; alternating shares the drift), after a warm-up of each: medians end to end, what the temporal branch
+    adds, and its own time as the scanner counts it (faces in its burst frames, features, the model; not decoding,
+    since every frame up to the last wanted one is decoded anyway)."""
+    scanners = {False: Scanner(temporal=False), True: Scanner(temporal=True)}
+    for scanner in scanners.values():
+        scanner.scan(clip)
+    seconds: dict[bool, list[float]] = {False: [], True: []}
+    own = []
+    for _ in range(pairs):
+        for temporal, scanner in scanners.items():
+            tick = time.perf_counter()
+            result = scanner.scan(clip)
+            seconds[temporal].append(time.perf_counter() - tick)
+            if temporal:
+                own.append(result.timings["temporal_s"])
+    alone, both, branch = statistics.median(seconds[False]), statistics.median(seconds[True]), statistics.median(own)
+    print(f"\n| 640x480 10-s clip, 32 frames ({pairs} scans each, alternated) | seconds end to end (median) | added |")
+    print("|---|---:|---:|")
+    print(f"| frame branch only | {alone:.3f} | - |")
+    print(f"| both branches (--temporal) | {both:.3f} | {both - alone:.3f} ({(both - alone) / alone:.0%}) |")
+    print(f"\nthe temporal branch's own time (median of timings.temporal_s): {branch:.3f} s ({branch / alone:.0%})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("bench-out"), help="where the B4 ONNX file is cached")
+    parser.add_argument("--temporal-only", action="store_true", help="only the table of the temporal branch")
     args = parser.parse_args()
+    if args.temporal_only:
+        with tempfile.TemporaryDirectory() as folder:
+            clip = Path(folder) / "clip_640x480_10s.mp4"
+            write_video(clip, pan_clip(skimage_data.astronaut(), 300, (640, 480)), fps=30)
+            print(f"machine: {machine()}")
+            temporal_table(clip, args.repeats * 2)
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}\n")
 
@@ -159,16 +192,7 @@ def main() -> int:
                     f"{seconds:.2f} | {len(result.frames) / seconds:.1f} | {result.verdict} |"
                 )
 
-        clip = Path(folder) / "clip_640x480_10s.mp4"
-        print("\n| 640x480 10-s clip, 32 frames | seconds end to end (median) | of which the temporal branch |")
-        print("|---|---:|---:|")
-        base = None
-        for name, temporal in (("frame branch only", False), ("both branches (--temporal)", True)):
-            scanner = Scanner(temporal=temporal)
-            seconds = median_time(args.repeats, lambda s=scanner: s.scan(clip))
-            branch = statistics.median(scanner.scan(clip).timings.get("temporal_s", 0.0) for _ in range(3))
-            base = seconds if base is None else base
-            print(f"| {name} | {seconds:.3f} | {branch:.3f} ({branch / base:.0%} of the frame branch's scan) |")
+        temporal_table(Path(folder) / "clip_640x480_10s.mp4", args.repeats * 2)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (max RSS of this process): {peak:.0f} MB")
     return 0
