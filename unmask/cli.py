@@ -37,6 +37,7 @@ from unmask.report import (
 )
 from unmask.train.config import TemporalConfig as TemporalDefaults
 from unmask.train.config import TrainConfig as TrainDefaults
+from unmask.train.config import features_named
 from unmask.verdict import DEFAULT_SAMPLING, Scanner
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
@@ -94,6 +95,14 @@ def _add_media_options(parser: argparse.ArgumentParser) -> None:
 
 def _limits(args: argparse.Namespace) -> Limits:
     return Limits(max_pixels=int(args.max_megapixels * 1e6), max_duration_s=args.max_duration)
+
+
+def _feature_name(value: str) -> str:
+    try:
+        features_named([value])
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{err} (or a feature of unmask.models.temporal.FEATURE_NAMES)") from None
+    return value
 
 
 def _add_sampling_options(parser: argparse.ArgumentParser, default: str) -> None:
@@ -328,6 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     temporal.add_argument(
         "--autoencoder", metavar="PT", help="autoencoder.pt of an 'unmask train' run, for the re-rendered forgeries"
+    )
+    temporal.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        type=_feature_name,
+        metavar="NAME",
+        help="a feature the model does not read, or a group of them (texture-levels); repeatable. The identity "
+        "features (pose, face shape, skin colour) are never read",
     )
 
     from unmask.server.settings import Settings as ServeDefaults
@@ -612,6 +630,7 @@ def _run_train_temporal(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         autoencoder=args.autoencoder,
+        ignore=features_named(["identity", *args.ignore]),
     )
     summary = train_temporal(
         list(args.inputs), Path(args.output), config, log=lambda message: tqdm.write(message, file=sys.stderr)

@@ -11,7 +11,8 @@ ort = pytest.importorskip("onnxruntime")
 from unmask.forge.animate import ANIMATION_KINDS  # noqa: E402
 from unmask.forge.sources import TrackFrames, load_tracks  # noqa: E402
 from unmask.models.card import sha256_of  # noqa: E402
-from unmask.models.temporal import FEATURES_VERSION, NUM_FEATURES, TemporalClassifier  # noqa: E402
+from unmask.models.temporal import FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, TemporalClassifier  # noqa: E402
+from unmask.train.config import IDENTITY_FEATURES, TEXTURE_LEVELS, ignore_arguments  # noqa: E402
 from unmask.train.temporal import (  # noqa: E402
     Launder,
     TemporalConfig,
@@ -278,6 +279,23 @@ def test_the_command_line_trains_the_branch(tmp_path, astronaut_face, capsys):
     card = json.loads((run / "unmask-temporal.json").read_text())
     assert card["training"]["command"].startswith("unmask train-temporal ")
     assert card["training"]["settings"]["h264"] == 0.5
+    assert card["features_read"] == [name for name in FEATURE_NAMES if name not in IDENTITY_FEATURES]
+    # Leaving out a group of features: the card says which the model reads, and its command gives them back.
+    again = tmp_path / "again"
+    assert main(["train-temporal", *argv[:2], str(again), *argv[3:], "--ignore", "texture-levels"]) == 0
+    card = json.loads((again / "unmask-temporal.json").read_text())
+    assert not set(card["features_read"]) & {*TEXTURE_LEVELS, *IDENTITY_FEATURES}
+    assert "sharp_face_vs_ring" in card["features_read"] and len(card["features_read"]) == NUM_FEATURES - 26
+    assert card["training"]["command"].endswith(" --ignore texture-levels")
+    with pytest.raises(SystemExit):
+        main(["train-temporal", *argv, "--ignore", "no-such-feature"])
+    assert "no feature or group 'no-such-feature'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:  # python -m unmask.train.temporal is the same command
         module_main(["--help"])
     assert stop.value.code == 0 and "unmask train-temporal" in capsys.readouterr().out
+
+
+def test_ignore_arguments_name_whole_groups():
+    assert ignore_arguments(list(IDENTITY_FEATURES)) == []
+    assert ignore_arguments([*IDENTITY_FEATURES, *TEXTURE_LEVELS, "stick_edge"]) == ["texture-levels", "stick_edge"]
+    assert ignore_arguments([*IDENTITY_FEATURES, "sharp_face"]) == ["sharp_face"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from unmask.forge.animate import ANIMATION_KINDS
+from unmask.models.temporal import FEATURE_NAMES, REGIONS
 
 
 @dataclass
@@ -42,6 +43,37 @@ IDENTITY_FEATURES = (
     "contrast_face_vs_ring",
     "chroma_texture_face",
 )
+
+
+TEXTURE_LEVELS = tuple(f"{measure}_{region}" for measure in ("sharp", "slope", "sparse") for region in REGIONS)
+"""The absolute texture levels of each region: they say how a video was filmed and coded (camera, resolution,
+compression) as much as how its face was made. The ratios between regions (``*_vs_*``) do not."""
+
+FEATURE_GROUPS = {"identity": IDENTITY_FEATURES, "texture-levels": TEXTURE_LEVELS}
+
+
+def ignore_arguments(ignore: list[str]) -> list[str]:
+    """The ``--ignore`` arguments that give ``ignore`` (beyond the identity features, always ignored): a group's
+    name where the whole group is in it, else each feature's."""
+    extra = [name for name in ignore if name not in IDENTITY_FEATURES]
+    out = []
+    for group, members in FEATURE_GROUPS.items():
+        if group != "identity" and set(members) <= set(extra):
+            out.append(group)
+            extra = [name for name in extra if name not in members]
+    return out + extra
+
+
+def features_named(names: list[str]) -> list[str]:
+    """Feature names, with each group name (:data:`FEATURE_GROUPS`) spelt out; raises ValueError on others."""
+    out: list[str] = []
+    for name in names:
+        group = FEATURE_GROUPS.get(name, (name,))
+        unknown = [feature for feature in group if feature not in FEATURE_NAMES]
+        if unknown:
+            raise ValueError(f"no feature or group {name!r}: groups are {', '.join(FEATURE_GROUPS)}")
+        out += [feature for feature in group if feature not in out]
+    return out
 
 
 @dataclass

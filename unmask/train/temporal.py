@@ -51,7 +51,7 @@ from unmask.forge.sources import TrackFrames, load_tracks, prepare_faces
 from unmask.media import Sampling, reencode_h264
 from unmask.models.card import sha256_of
 from unmask.models.temporal import BURST_STEP_S, FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, track_features
-from unmask.train.config import TemporalConfig
+from unmask.train.config import TemporalConfig, ignore_arguments
 
 MODEL_NAME = "unmask-temporal"
 # Licences of the train_real folders (from ../shared/data/README.md and each folder's NOTICE), for the card.
@@ -621,10 +621,11 @@ def train_temporal(
             "unmask_version": __version__,
             "command": f"unmask train-temporal {' '.join(inputs)} -o {run_dir} --windows {config.windows} "
             f"--epochs {config.epochs} --seed {config.seed}"
-            + (f" --autoencoder {config.autoencoder}" if config.autoencoder else ""),
+            + (f" --autoencoder {config.autoencoder}" if config.autoencoder else "")
+            + "".join(f" --ignore {name}" for name in ignore_arguments(config.ignore)),
             "settings": asdict(config),
-            "forgeries": "same-person animations of each real window (unmask.forge.animate: reenact, lipsync, "
-            "rerender), laundered alike with their real window; no identity is ever swapped",
+            "forgeries": "same-person animations of each real window (unmask.forge.animate: "
+            f"{', '.join(config.kinds)}), laundered alike with their real window; no identity is ever swapped",
             "windows": {"train": split, "held_out": len(held_real), "forged_per_real": 1},
             "videos": data,
             "notices": notices,
