@@ -153,7 +153,7 @@ def test_scan_jsonl_and_json_validate_against_the_schema(capsys, media):
     (line,) = out.splitlines()
     record = json.loads(line)
     jsonschema.validate(record, scan_schema())
-    assert code == 0 and len(record["frames"]) == 4 and record["sampling"] == "4 evenly spaced frames"
+    assert code == 0 and len(record["frames"]) == 4 and record["sampling"].startswith("4 evenly spaced frames")
     code, out, _ = run(capsys, "scan", "-q", "--format", "json", media / "astronaut.jpg", media / "empty.jpg")
     records = json.loads(out)
     assert code == 1 and [r["verdict"] for r in records] == ["real", "error"]

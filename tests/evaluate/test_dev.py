@@ -31,13 +31,15 @@ def dev_run(shared_data, tmp_path_factory):
     scanner = Scanner(sampling=Sampling(count=16))
     mesonet = MesoNet(shared_data.parent / "models" / "mesonet" / "Meso4_DF.h5")
     metrics, records = evaluate(subset, out, scanner, [mesonet], progress=False, replicates=200, dataset="dev subset")
-    return subset, out, metrics, records
+    return subset, out, metrics, records, scanner
 
 
 def test_output_holds_every_field(dev_run):
-    subset, out, metrics, records = dev_run
+    subset, out, metrics, records, scanner = dev_run
     assert set(metrics) == {"dataset", "unmask_version", "thresholds", "protocol", "bootstrap", "groups"}
-    assert set(metrics["thresholds"]) == {"unmask", "mesonet"}
+    # With the temporal branch on (as the shipped card says), each branch is also measured alone.
+    branches = {"unmask:blend", "unmask:animation"} if scanner.temporal is not None else set()
+    assert set(metrics["thresholds"]) == {"unmask", "mesonet", *branches}
     assert {"set:ffpp", "set:dfdc", "set:real_video", "set:ciplab", "all"} <= set(metrics["groups"])
     for name, group in metrics["groups"].items():
         assert {"unmask", "mesonet", "not_applicable", "errors"} <= set(group), name

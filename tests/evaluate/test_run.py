@@ -56,7 +56,10 @@ def test_evaluate_writes_scores_and_metrics_and_reuses_its_cache(tmp_path, label
     assert metrics["groups"]["method:self-blend"]["unmask"]["video"]["real"] == 2
     assert metrics["protocol"]["sampling"] == "4 evenly spaced frames"
     assert metrics["protocol"]["model"] == scanner.classifier.card.identity()
-    assert metrics["thresholds"] == {"unmask": scanner.threshold, "constant": None}
+    branches = {}
+    if scanner.temporal is not None:  # on by default as the shipped card says: each branch is measured alone too
+        branches = {"unmask:blend": scanner.threshold, "unmask:animation": scanner.temporal.threshold}
+    assert metrics["thresholds"] == {"unmask": scanner.threshold, "constant": None, **branches}
     saved = json.loads((tmp_path / METRICS_FILE).read_text())
     assert saved["groups"]["all"]["unmask"]["video"]["auc"] == 1.0
     assert len((tmp_path / SCORES_FILE).read_text().splitlines()) == 5

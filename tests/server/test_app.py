@@ -47,7 +47,8 @@ def test_a_video_reports_progress_in_frames_and_its_report_is_html(make_app, med
         job = wait_for(client, job_id)
         report = client.get(f"/v1/scans/{job_id}/report")
     assert job["status"] == "done" and job["kind"] == "video"
-    assert job["progress"]["expected"] == len(job["result"]["frames"]) == job["progress"]["done"] > 1
+    # Progress counts every frame the scan reads: the sampled ones, and the temporal branch's burst when it runs.
+    assert job["progress"]["expected"] == job["progress"]["done"] >= len(job["result"]["frames"]) > 1
     jsonschema.validate(job["result"], scan_schema())
     assert report.status_code == 200
     assert report.headers["content-type"].startswith("text/html")

@@ -54,7 +54,7 @@ def test_a_server_stopped_in_the_middle_of_a_scan_finishes_it_after_restart(make
     with TestClient(make_app()) as client:
         done = wait_for(client, job_id)
     assert done["status"] == "done" and done["verdict"] in ("real", "fake", "not_applicable")
-    assert done["progress"]["done"] == done["progress"]["expected"] == len(done["result"]["frames"])
+    assert done["progress"]["done"] == done["progress"]["expected"] >= len(done["result"]["frames"])
     jsonschema.validate(done["result"], scan_schema())
 
 
