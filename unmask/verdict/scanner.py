@@ -85,7 +85,6 @@ class Scanner:
         if temporal is True:
             temporal = TemporalClassifier(TEMPORAL_CARD)
         self.temporal = temporal or None
-        self.burst: Burst | None = self.temporal.burst if self.temporal is not None else None
         self.analyzer = analyzer or FaceAnalyzer()
         self.sampling = sampling
         self.limits = limits
@@ -95,6 +94,11 @@ class Scanner:
         self.threshold = self.classifier.threshold if threshold is None else float(threshold)
         self.contract = self.classifier.card.contract
         self.transform = transform
+
+    @property
+    def burst(self) -> Burst | None:
+        """The frames the temporal branch reads in a video, beside ``sampling`` (None with the branch off)."""
+        return self.temporal.burst if self.temporal is not None else None
 
     def _frames(self, source: Source, info: MediaInfo | None) -> Iterator[Frame]:
         if isinstance(source, np.ndarray):
