@@ -25,9 +25,10 @@ from unmask.evaluate.datasets import load_dataset
 from unmask.evaluate.metrics import threshold_at_fpr
 from unmask.evaluate.run import ANIMATION, BLEND, evaluate
 from unmask.models import WEIGHTS, FakeClassifier, sha256_of
-from unmask.models.temporal import DEFAULT_TEMPORAL_MODEL, TEMPORAL_CARD, TemporalClassifier
+from unmask.models.temporal import BURST_STEP_S, DEFAULT_TEMPORAL_MODEL, TEMPORAL_CARD, TemporalClassifier
 from unmask.peers.mesonet import MesoNet
 from unmask.verdict import Scanner
+from unmask.verdict.scanner import MIN_SCORE_FACE, TEMPORAL_MIN_FRAMES
 
 CALIBRATION_SETS = ("real_video/", "ffpp/real/")
 MAX_REAL_TRACKS_ABOVE = 0.01
@@ -64,6 +65,29 @@ def status(groups: dict) -> dict:
     }
 
 
+def limitations(card: dict, groups: dict) -> list[str]:
+    """What the branch does not do, with the dev figures that show it, for its card."""
+
+    def auc(method: str) -> str:
+        value = groups.get("set:animated", {}).get(method, {}).get("video", {}).get("auc")
+        return "n/a" if value is None else f"{value:.3f}"
+
+    videos = len(card["training"]["videos"])
+    return [
+        f"Learned from {videos} real videos of train_real (low-resolution MPEG-1, FLV, webcam and phone clips) "
+        "against same-person forgeries of them (unmask.forge.animate). On real generators it is weak: "
+        f"dev/animated video AUC {auc(ANIMATION)} alone, {auc('unmask')} fused (the frame branch alone "
+        f"{auc(BLEND)}); clean 256-px renders (FOMM, DreamTalk) score among the real clips.",
+        f"It reads one burst of {card['window']} frames about {card.get('step_s', BURST_STEP_S):g} s apart from "
+        "the middle of each clip: a manipulation confined to another part of a long clip is missed by this branch "
+        "(the frame branch samples the whole clip).",
+        f"Faces under {MIN_SCORE_FACE} px, and tracks found in fewer than {TEMPORAL_MIN_FRAMES} frames of the "
+        "burst, are not scored by it; the track's animation cue says why.",
+        f"Its threshold was set on {card['threshold']['real_tracks']} real dev tracks, and its cue is stretched "
+        "onto the frame branch's scale: real clips score higher with the branch on than off.",
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path, help="a temporal training run folder")
@@ -95,7 +119,7 @@ def main() -> int:
         "highest_real_track": float(tracks.max()),
         "fusion": "the track's animation cue is put on the frame branch's scale (0 -> 0, this threshold -> the "
         "frame branch's threshold, 1 -> 1, linear between) and the track scores the higher of its two cues",
-        "command": f"python tools/ship_temporal.py {args.run}",
+        "command": f"python tools/ship_temporal.py {args.run} --version {args.version}",
     }
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
@@ -111,6 +135,7 @@ def main() -> int:
         "groups": metrics["groups"],
     }
     card["status"] = status(metrics["groups"])
+    card["limitations"] = limitations(card, metrics["groups"])
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
     # The frame branch's card describes both branches and how they are fused.
