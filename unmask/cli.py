@@ -41,6 +41,8 @@ from unmask.train.config import features_named
 from unmask.verdict import DEFAULT_SAMPLING, Scanner
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
+# What scan and eval read of a video by default.
+SCAN_FRAMES = f"{DEFAULT_SAMPLING.count} evenly spaced; the temporal branch reads its own burst mid-clip"
 
 
 def _positive_int(text: str) -> int:
@@ -229,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--threshold", type=_number, metavar="T", help="call a face fake at or above this score (default: the card's)"
     )
-    _add_sampling_options(scan, f"{DEFAULT_SAMPLING.count} evenly spaced")
+    _add_sampling_options(scan, SCAN_FRAMES)
     _add_face_options(scan)
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _add_media_options(scan)
@@ -292,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates for intervals, 0 for none"
     )
-    _add_sampling_options(evaluate, f"{DEFAULT_SAMPLING.count} evenly spaced")
+    _add_sampling_options(evaluate, SCAN_FRAMES)
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
     train = commands.add_parser(
