@@ -76,6 +76,13 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    value = _number(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {text}")
+    return value
+
+
 def _add_media_options(parser: argparse.ArgumentParser) -> None:
     defaults = Limits()
     group = parser.add_argument_group("limits")
@@ -339,6 +346,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     temporal.add_argument(
         "--autoencoder", metavar="PT", help="autoencoder.pt of an 'unmask train' run, for the re-rendered forgeries"
+    )
+    temporal.add_argument(
+        "--blur-share",
+        type=_share,
+        default=tdefaults.blur,
+        metavar="SHARE",
+        help="share of windows blurred after coding, real and forged alike (%(default)s)",
+    )
+    temporal.add_argument(
+        "--noise-share",
+        type=_share,
+        default=tdefaults.noise,
+        metavar="SHARE",
+        help="share of windows given added noise after coding, real and forged alike (%(default)s)",
     )
     temporal.add_argument(
         "--ignore",
@@ -632,6 +653,8 @@ def _run_train_temporal(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         autoencoder=args.autoencoder,
+        blur=args.blur_share,
+        noise=args.noise_share,
         ignore=features_named(["identity", *args.ignore]),
     )
     summary = train_temporal(

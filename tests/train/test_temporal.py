@@ -1,3 +1,4 @@
+import dataclasses
 import json
 from pathlib import Path
 
@@ -80,6 +81,38 @@ def test_h264_laundering_codes_the_window_as_a_video(astronaut_face):
     draws = [Launder.draw(np.random.default_rng(seed), h264=0.5) for seed in range(200)]
     assert 60 < sum(d.crf is not None for d in draws) < 140
     assert all(d.crf is None for d in (Launder.draw(np.random.default_rng(seed), h264=0.0) for seed in range(50)))
+
+
+def test_laundering_blurs_and_adds_noise_after_coding_fresh_or_fixed(astronaut_face):
+    image, _ = astronaut_face
+    frames = np.stack([image, image, image])
+    plain = Launder(quality=None, scale=1.0, gain=1.0, bias=0.0)
+    assert np.array_equal(plain(frames), frames)
+    blurred = Launder(quality=None, scale=1.0, gain=1.0, bias=0.0, blur=2.0)(frames)
+    assert np.abs(cv2.Laplacian(blurred[0], cv2.CV_32F)).mean() < 0.5 * np.abs(cv2.Laplacian(image, cv2.CV_32F)).mean()
+    fresh = Launder(quality=None, scale=1.0, gain=1.0, bias=0.0, noise=8.0, seed=3)(frames)
+    fixed = Launder(quality=None, scale=1.0, gain=1.0, bias=0.0, noise=8.0, fixed_noise=True, seed=3)(frames)
+    for out in (fresh, fixed):
+        assert out.dtype == np.uint8 and 4 < np.abs(out.astype(int) - frames).mean() < 10
+    assert not np.array_equal(fresh[0], fresh[1])  # a new draw in every frame
+    assert np.array_equal(fixed[0], fixed[1])  # one pattern for all of them
+    again = Launder(quality=None, scale=1.0, gain=1.0, bias=0.0, noise=8.0, seed=3)(frames)
+    assert np.array_equal(fresh, again)  # the real window and its forgery get the same noise
+
+
+def test_laundering_draws_blur_and_noise_only_when_asked():
+    draws = [Launder.draw(np.random.default_rng(seed), blur=0.25, noise=0.3) for seed in range(300)]
+    assert 45 < sum(d.blur > 0 for d in draws) < 110 and all(d.blur <= 2.0 for d in draws)
+    noisy = [d for d in draws if d.noise > 0]
+    assert 60 < len(noisy) < 125 and all(2.0 <= d.noise <= 12.0 for d in noisy)
+    assert 0 < sum(d.fixed_noise for d in noisy) < len(noisy)
+    # They are drawn after the older settings, which therefore stay what they were; without them, none is drawn.
+    for seed in range(20):
+        plain, extra = np.random.default_rng(seed), np.random.default_rng(seed)
+        without, with_them = Launder.draw(plain, blur=0.0, noise=0.0), Launder.draw(extra, blur=1.0, noise=1.0)
+        assert without.blur == 0.0 and without.noise == 0.0 and with_them.blur > 0 and with_them.noise > 0
+        assert dataclasses.replace(with_them, blur=0.0, noise=0.0, fixed_noise=False, seed=0) == without
+        assert plain.random() != extra.random()
 
 
 def test_two_training_steps_give_a_finite_loss(windows):
@@ -279,6 +312,7 @@ def test_the_command_line_trains_the_branch(tmp_path, astronaut_face, capsys):
     card = json.loads((run / "unmask-temporal.json").read_text())
     assert card["training"]["command"].startswith("unmask train-temporal ")
     assert card["training"]["settings"]["h264"] == 0.5
+    assert " --blur-share 0.25 --noise-share 0.3" in card["training"]["command"]
     assert card["features_read"] == [name for name in FEATURE_NAMES if name not in IDENTITY_FEATURES]
     # Leaving out a group of features: the card says which the model reads, and its command gives them back.
     again = tmp_path / "again"
@@ -287,6 +321,15 @@ def test_the_command_line_trains_the_branch(tmp_path, astronaut_face, capsys):
     assert not set(card["features_read"]) & {*TEXTURE_LEVELS, *IDENTITY_FEATURES}
     assert "sharp_face_vs_ring" in card["features_read"] and len(card["features_read"]) == NUM_FEATURES - 26
     assert card["training"]["command"].endswith(" --ignore texture-levels")
+    # The laundering shares can be set (to train as versions up to 1.3.0 did: none) and the command says so.
+    plain = tmp_path / "plain"
+    assert main(["train-temporal", *argv[:2], str(plain), *argv[3:], "--blur-share", "0", "--noise-share", "0"]) == 0
+    card = json.loads((plain / "unmask-temporal.json").read_text())
+    assert card["training"]["settings"]["blur"] == 0 and card["training"]["settings"]["noise"] == 0
+    assert " --blur-share 0 --noise-share 0" in card["training"]["command"]
+    with pytest.raises(SystemExit):
+        main(["train-temporal", *argv, "--noise-share", "1.5"])
+    assert "must lie between 0 and 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["train-temporal", *argv, "--ignore", "no-such-feature"])
     assert "no feature or group 'no-such-feature'" in capsys.readouterr().err

@@ -106,7 +106,10 @@ class TemporalConfig:
     autoencoder: str | None = None  # autoencoder.pt for the rerender kind (unmask train writes one)
     kinds: list[str] = field(default_factory=lambda: list(ANIMATION_KINDS))
     # Laundering of each real/forged pair (see unmask.train.temporal.Launder.draw): the share of windows coded as
-    # H.264, and the share rendered at a lower resolution. Version 1.0.0 of the model was trained with 0.0 and 0.3.
+    # H.264, and the share rendered at a lower resolution (version 1.0.0 of the model was trained with 0.0 and 0.3);
+    # after coding, the share blurred and the share given added noise (versions up to 1.3.0: 0.0 and 0.0).
     h264: float = 0.5
     low_resolution: float = 0.4
+    blur: float = 0.25
+    noise: float = 0.3
     false_positive_rate: float = 0.05  # the card's threshold: this share of held-out real windows above it

@@ -122,13 +122,20 @@ def sample_windows(
 class Launder:
     """One laundering draw, applied to every frame of a real window and its forgery alike: down- and up-scaling,
     contrast and brightness, JPEG per frame, then (``crf``) the whole window encoded as one H.264 stream, whose
-    inter-frame coding makes texture stick from frame to frame in real clips too."""
+    inter-frame coding makes texture stick from frame to frame in real clips too; last, after all coding, a
+    Gaussian blur and added Gaussian noise, drawn fresh for every frame (sensor noise, a clip filmed off a screen)
+    or one pattern for all of them (fixed-pattern noise, a static overlay). Without these the model read added
+    fine noise as "real": on the robustness ladder it turned the order of FF++ and the animated set around."""
 
     quality: int | None  # JPEG quality, or None for no re-encoding
     scale: float  # down-scale factor before scaling back up (1: none)
     gain: float  # contrast
     bias: float  # brightness, in grey levels
     crf: int | None = None  # H.264 constant rate factor of the window, or None for none
+    blur: float = 0.0  # sigma (pixels) of a Gaussian blur of every frame after coding (0: none)
+    noise: float = 0.0  # sigma (grey levels) of Gaussian noise added to every frame after coding (0: none)
+    fixed_noise: bool = False  # one noise pattern for every frame of the window instead of a fresh one each
+    seed: int = 0  # of the noise, so that a draw launders the real window and its forgery with the same noise
 
     @classmethod
     def draw(
@@ -136,9 +143,13 @@ class Launder:
         rng: np.random.Generator,
         h264: float = TemporalConfig.h264,
         low_resolution: float = TemporalConfig.low_resolution,
+        blur: float = TemporalConfig.blur,
+        noise: float = TemporalConfig.noise,
     ) -> Launder:
         """``h264``: the share of windows encoded as video (most of them after a light JPEG, as a clip that was
-        shared twice); ``low_resolution``: the share rendered at 0.35-0.9 of their size and scaled back."""
+        shared twice); ``low_resolution``: the share rendered at 0.35-0.9 of their size and scaled back;
+        ``blur``: the share blurred after coding (sigma 0.5-2 px); ``noise``: the share given noise after coding
+        (sigma 2-12 grey levels; fresh in each frame for two in three of them, one pattern for the rest)."""
         video = rng.random() < h264
         if video:
             quality = int(rng.integers(70, 101)) if rng.random() < 0.5 else None
@@ -150,7 +161,12 @@ class Launder:
         jitter = rng.random() < 0.5
         gain = float(rng.uniform(0.9, 1.1)) if jitter else 1.0
         bias = float(rng.uniform(-10, 10)) if jitter else 0.0
-        return cls(quality, scale, gain, bias, crf)
+        # Drawn only when asked for, so that a run without them draws what runs before them drew.
+        sigma = float(rng.uniform(0.5, 2.0)) if blur and rng.random() < blur else 0.0
+        grain, fixed, seed = 0.0, False, 0
+        if noise and rng.random() < noise:
+            grain, fixed, seed = float(rng.uniform(2.0, 12.0)), bool(rng.random() < 1 / 3), int(rng.integers(2**31))
+        return cls(quality, scale, gain, bias, crf, sigma, grain, fixed, seed)
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
         out = []
@@ -165,7 +181,30 @@ class Launder:
                 frame = jpeg(frame, self.quality)
             out.append(frame)
         stacked = np.stack(out)
-        return reencode_h264(stacked, self.crf) if self.crf is not None else stacked
+        if self.crf is not None:
+            stacked = reencode_h264(stacked, self.crf)
+        if self.blur > 0:
+            stacked = np.stack([cv2.GaussianBlur(frame, (0, 0), self.blur) for frame in stacked])
+        if self.noise > 0:
+            rng = np.random.default_rng(self.seed)
+            shape = stacked.shape[1:] if self.fixed_noise else stacked.shape
+            grain = rng.normal(0.0, self.noise, shape).astype(np.float32)
+            stacked = np.clip(stacked.astype(np.float32) + grain, 0, 255).astype(np.uint8)
+        return stacked
+
+
+@dataclass(frozen=True)
+class Shares:
+    """The share of windows given each laundering of :meth:`Launder.draw` (from :class:`TemporalConfig`)."""
+
+    h264: float = TemporalConfig.h264
+    low_resolution: float = TemporalConfig.low_resolution
+    blur: float = TemporalConfig.blur
+    noise: float = TemporalConfig.noise
+
+    @classmethod
+    def of(cls, config: TemporalConfig) -> Shares:
+        return cls(config.h264, config.low_resolution, config.blur, config.noise)
 
 
 def redetect(mesh: FaceMesh, frames: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
@@ -215,8 +254,7 @@ class _Job:
     landmarks: tuple[str, ...]
     times: tuple[float, ...]
     kind: str
-    h264: float
-    low_resolution: float
+    shares: Shares
 
 
 def _load(job: _Job) -> tuple[np.ndarray, np.ndarray]:
@@ -237,13 +275,12 @@ def make_pair(
     rng: np.random.Generator,
     mesh: FaceMesh | None = None,
     reconstruct: Reconstructor | None = None,
-    h264: float = TemporalConfig.h264,
-    low_resolution: float = TemporalConfig.low_resolution,
+    shares: Shares = Shares(),
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Features of a real window and of its same-person forgery of ``kind``, laundered alike: ``(real, fake,
     detail)``, each ``T x F``. With ``mesh``, landmarks are found again on the laundered frames of both."""
     forgery = make_clip_forgery(frames, landmarks, rng, reconstruct, kinds=(kind,))
-    launder = Launder.draw(rng, h264, low_resolution)
+    launder = Launder.draw(rng, **asdict(shares))
     out = []
     for clip in (frames, forgery.frames):
         laundered = launder(clip)
@@ -264,8 +301,7 @@ def _run_job(job: _Job) -> tuple[int, np.ndarray, np.ndarray, str]:
         rng,
         _WORKER.get("mesh"),
         _WORKER.get("reconstruct"),
-        job.h264,
-        job.low_resolution,
+        job.shares,
     )
     return job.number, real, fake, detail
 
@@ -282,8 +318,7 @@ def _jobs(tracks: Sequence[TrackFrames], windows: Sequence[Window], config: Temp
                 landmarks=tuple(track.landmarks[p] for p in window.positions),
                 times=tuple(track.times[p] for p in window.positions),
                 kind=config.kinds[number % len(config.kinds)],
-                h264=config.h264,
-                low_resolution=config.low_resolution,
+                shares=Shares.of(config),
             )
         )
     return jobs
@@ -622,6 +657,7 @@ def train_temporal(
             "command": f"unmask train-temporal {' '.join(inputs)} -o {run_dir} --windows {config.windows} "
             f"--epochs {config.epochs} --seed {config.seed}"
             + (f" --autoencoder {config.autoencoder}" if config.autoencoder else "")
+            + f" --blur-share {config.blur:g} --noise-share {config.noise:g}"
             + "".join(f" --ignore {name}" for name in ignore_arguments(config.ignore)),
             "settings": asdict(config),
             "forgeries": "same-person animations of each real window (unmask.forge.animate: "
