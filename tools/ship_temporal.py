@@ -1,10 +1,10 @@
 """Ship a trained temporal branch: copy its ONNX weights and card into the package, calibrate its threshold on
 the real dev clips, and measure unmask with both branches on ../shared/data/dev beside MesoNet.
 
-    python tools/ship_temporal.py runs/temporal-v4 --version 1.3.0
-    unmask eval ../shared/data/dev/labels.csv -o runs/temporal-v4/ladder --temporal --robustness all --only ffpp \
+    python tools/ship_temporal.py runs/temporal-v5 --version 1.4.0
+    unmask eval ../shared/data/dev/labels.csv -o runs/temporal-v5/ladder --temporal --robustness all --only ffpp \
         --only dfdc --only real_video --only animated --mesonet ../shared/models/mesonet/Meso4_DF.h5
-    python tools/ship_temporal.py runs/temporal-v4 --version 1.3.0 --ladder runs/temporal-v4/ladder/robustness
+    python tools/ship_temporal.py runs/temporal-v5 --version 1.4.0 --ladder runs/temporal-v5/ladder/robustness
 
 Steps: (1) copy RUN/unmask-temporal.onnx and its card draft to unmask/models/weights/; (2) scan the real clips
 of dev/real_video and dev/ffpp/real and set the threshold so that at most 1% of their face tracks score at or
