@@ -296,7 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--robustness",
         metavar="RUNGS",
         help="also evaluate after laundering: 'all' (JPEG 90/70/50/30, scale 0.75/0.5/0.25, H.264 CRF 23/30/40, "
-        "blur 1/2, noise 5/10) or names such as jpeg-50,h264-crf30",
+        "blur 1/2, noise 5/10 (one pattern on every frame), grain 5/10 (fresh in each frame)) or names such as "
+        "jpeg-50,h264-crf30",
     )
     evaluate.add_argument(
         "--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates for intervals, 0 for none"

@@ -10,14 +10,14 @@ def test_the_ladder_holds_every_rung_the_issue_names():
         "jpeg-90", "jpeg-70", "jpeg-50", "jpeg-30",
         "scale-0.75", "scale-0.5", "scale-0.25",
         "h264-crf23", "h264-crf30", "h264-crf40",
-        "blur-1", "blur-2", "noise-5", "noise-10",
+        "blur-1", "blur-2", "noise-5", "noise-10", "grain-5", "grain-10",
     ]  # fmt: skip
 
 
 def test_frame_launderings_change_pixels_as_promised(astronaut_face):
     image, _ = astronaut_face
     assert Laundering("scale", 0.5).frame(image).shape == (112, 112, 3)
-    for rung in (Laundering("jpeg", 30), Laundering("blur", 2), Laundering("noise", 10)):
+    for rung in (Laundering("jpeg", 30), Laundering("blur", 2), Laundering("noise", 10), Laundering("grain", 10)):
         out = rung.frame(image)
         assert out.shape == image.shape and out.dtype == np.uint8
         assert 1 < np.abs(out.astype(int) - image).mean() < 30, rung.name
@@ -25,6 +25,15 @@ def test_frame_launderings_change_pixels_as_promised(astronaut_face):
     diff = [np.abs(Laundering("jpeg", q).frame(image).astype(int) - image).mean() for q in (90, 30)]
     assert diff[0] < diff[1]
     assert np.array_equal(Laundering("noise", 5).frame(image), Laundering("noise", 5).frame(image))
+    # grain: drawn afresh for each frame, yet the same frame always gets the same grain
+    other = np.roll(image, 3, axis=1)
+    grain = Laundering("grain", 5)
+    assert np.array_equal(grain.frame(image), grain.frame(image.copy()))
+    added = [grain.frame(frame).astype(int) - frame for frame in (image, other)]
+    fixed = [Laundering("noise", 5).frame(frame).astype(int) - frame for frame in (image, other)]
+    inside = (image > 30).all(axis=2) & (other > 30).all(axis=2) & (image < 225).all(axis=2) & (other < 225).all(axis=2)
+    assert np.array_equal(fixed[0][inside], fixed[1][inside])  # noise: one pattern, whatever the frame
+    assert abs(np.corrcoef(added[0][inside].ravel(), added[1][inside].ravel())[0, 1]) < 0.05  # grain: a new one
 
 
 def test_h264_rung_reencodes_videos_and_leaves_stills_out(tmp_path, media):

@@ -2,14 +2,18 @@
 
 Each rung changes the media before faces are looked for: JPEG re-compression of every frame (quality 90, 70,
 50, 30), downscaling (0.75, 0.5, 0.25 of each side, not scaled back: small faces stay small), H.264 re-encoding
-of whole videos (CRF 23, 30, 40; stills are left out of those rungs), Gaussian blur (sigma 1 and 2 pixels) and
-Gaussian noise (sigma 5 and 10 grey levels, the same pattern on every frame so a rung is reproducible).
+of whole videos (CRF 23, 30, 40; stills are left out of those rungs), Gaussian blur (sigma 1 and 2 pixels),
+Gaussian noise (sigma 5 and 10 grey levels, the same pattern on every frame so a rung is reproducible) and grain:
+Gaussian noise of the same sigmas drawn afresh for every frame (seeded by the frame's pixels, so still
+reproducible), as a camera's sensor adds it. To a frame-by-frame detector the two are alike; to the temporal
+branch they are not: one fixed pattern sticks to the frame from one frame to the next, fresh grain does not.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,18 +27,18 @@ from unmask.media import Limits, Sampling, probe, read_frames, write_video
 
 @dataclass(frozen=True)
 class Laundering:
-    """One rung of the ladder: ``kind`` (jpeg, scale, h264, blur, noise) at ``value``."""
+    """One rung of the ladder: ``kind`` (jpeg, scale, h264, blur, noise, grain) at ``value``."""
 
     kind: str
     value: float
 
     def __post_init__(self) -> None:
-        if self.kind not in ("jpeg", "scale", "h264", "blur", "noise"):
+        if self.kind not in ("jpeg", "scale", "h264", "blur", "noise", "grain"):
             raise ValueError(f"unknown laundering {self.kind!r}")
 
     @property
     def name(self) -> str:
-        """``jpeg-70``, ``scale-0.5``, ``h264-crf30``, ``blur-2``, ``noise-5``."""
+        """``jpeg-70``, ``scale-0.5``, ``h264-crf30``, ``blur-2``, ``noise-5``, ``grain-5``."""
         value = f"{self.value:g}"
         return f"h264-crf{value}" if self.kind == "h264" else f"{self.kind}-{value}"
 
@@ -52,8 +56,9 @@ class Laundering:
             return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         if self.kind == "blur":
             return cv2.GaussianBlur(image, (0, 0), self.value)
-        if self.kind == "noise":
-            noise = np.random.default_rng(0).normal(0, self.value, image.shape)
+        if self.kind in ("noise", "grain"):
+            seed = 0 if self.kind == "noise" else zlib.crc32(np.ascontiguousarray(image).tobytes())
+            noise = np.random.default_rng(seed).normal(0, self.value, image.shape)
             return np.clip(image + noise, 0, 255).astype(np.uint8)
         return image
 
@@ -81,6 +86,7 @@ LADDER: tuple[Laundering, ...] = (
     *(Laundering("h264", c) for c in (23, 30, 40)),
     *(Laundering("blur", s) for s in (1, 2)),
     *(Laundering("noise", s) for s in (5, 10)),
+    *(Laundering("grain", s) for s in (5, 10)),
 )
 
 
