@@ -1,4 +1,5 @@
 import dataclasses
+import importlib.util
 import json
 from pathlib import Path
 
@@ -6,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+TOOLS = Path(__file__).resolve().parents[2] / "tools"
 torch = pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
 ort = pytest.importorskip("onnxruntime")
 
@@ -19,6 +21,7 @@ from unmask.train.temporal import (  # noqa: E402
     TemporalConfig,
     TemporalNet,
     export_onnx,
+    held_out_windows,
     make_pair,
     sample_windows,
     split_tracks,
@@ -297,6 +300,18 @@ def test_a_tiny_run_writes_the_model_and_its_card(tmp_path, astronaut_face):
     assert len(list(run.glob("features-*.npz"))) == 1
     again = train_temporal([str(faces)], run, config, log=lambda _: None)
     assert again["feature_cache"] == summary["feature_cache"]
+    # tools/compare_temporal.py scores a run's ONNX model on its held-out windows from the cache: the training's
+    # own figures again (ONNX and PyTorch agree), so runs can be crossed like for like.
+    real, fake, kinds = held_out_windows(run)
+    assert len(real) == len(fake) == len(kinds) == summary["windows"]["held_out"]
+    spec = importlib.util.spec_from_file_location("compare_temporal", TOOLS / "compare_temporal.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    crossed = tool.compare([run])
+    assert list(crossed) == ["run"] and list(crossed["run"]) == ["run"]
+    assert crossed["run"]["run"] == pytest.approx(summary["held_out_auc"]["4_frames"], abs=1e-3)
+    assert tool.main([str(run), str(run)]) == 0
+    assert tool.main([str(tmp_path / "faces")]) == 2  # not a training run: one line, no traceback
 
 
 def test_the_command_line_trains_the_branch(tmp_path, astronaut_face, capsys):

@@ -473,16 +473,29 @@ def _notice(source: str) -> str | None:
     return None
 
 
-def _metrics(model: TemporalNet, real: np.ndarray, fake: np.ndarray, kinds: np.ndarray, length: int | None) -> dict:
-    real_scores, fake_scores = score(model, real, length), score(model, fake, length)
-    out: dict[str, Any] = {}
+def auc_by_kind(real_scores: np.ndarray, fake_scores: np.ndarray, kinds: np.ndarray) -> dict[str, float]:
+    """AUC of all real windows against the forgeries of each kind (``kinds``: one per forgery), and against all."""
+    out: dict[str, float] = {}
     for kind in sorted(set(kinds.tolist())):
         chosen = fake_scores[kinds == kind]
         labels = np.r_[np.zeros(len(real_scores)), np.ones(len(chosen))]
-        out[kind] = round(roc_auc(labels, np.r_[real_scores, chosen]), 4)
+        out[str(kind)] = round(roc_auc(labels, np.r_[real_scores, chosen]), 4)
     labels = np.r_[np.zeros(len(real_scores)), np.ones(len(fake_scores))]
     out["all"] = round(roc_auc(labels, np.r_[real_scores, fake_scores]), 4)
     return out
+
+
+def held_out_windows(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The held-out real and forged windows of a finished run (``N x T x F`` each, from its feature cache) and the
+    kind of each forgery."""
+    summary = json.loads((run_dir / "temporal.json").read_text(encoding="utf-8"))
+    stored = np.load(run_dir / summary["feature_cache"])
+    split = summary["windows"]["train"]
+    return stored["real"][split:], stored["fake"][split:], stored["kinds"][split:]
+
+
+def _metrics(model: TemporalNet, real: np.ndarray, fake: np.ndarray, kinds: np.ndarray, length: int | None) -> dict:
+    return auc_by_kind(score(model, real, length), score(model, fake, length), kinds)
 
 
 def _threshold(model: TemporalNet, real: np.ndarray, rate: float) -> float:
