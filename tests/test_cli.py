@@ -124,6 +124,17 @@ def test_negative_min_face_is_a_usage_error(capsys, media, tmp_path):
     assert exit_info.value.code == 2 and "must not be negative" in capsys.readouterr().err
 
 
+def test_rerender_share_is_a_share(capsys):
+    from unmask.cli import build_parser
+    from unmask.train.config import TrainConfig
+
+    assert build_parser().parse_args(["train", "x", "-o", "y"]).rerender_share == TrainConfig().rerender
+    assert build_parser().parse_args(["train", "x", "-o", "y", "--rerender-share", "0.2"]).rerender_share == 0.2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "x", "-o", "y", "--rerender-share", "1.5"])
+    assert exit_info.value.code == 2 and "between 0 and 1" in capsys.readouterr().err
+
+
 def test_closed_output_pipe_ends_quietly(media):
     command = [sys.executable, "-m", "unmask", "probe", *[str(media / "astronaut.jpg")] * 2000]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:

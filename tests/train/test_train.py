@@ -28,6 +28,13 @@ def test_pairs_hold_each_real_crop_and_its_forgery(crops):
     assert float(targets[0].max()) == 0 and float(targets[1].max()) > 0.2
 
 
+def test_whole_rerenders_are_fakes_with_no_boundary_to_find(crops):
+    images, labels, targets = make_pairs(crops, np.random.default_rng(0), None, weights={"rerender": 1.0})
+    assert labels.tolist() == [0.0, 1.0, 0.0, 1.0]
+    assert float(targets.abs().max()) == 0
+    assert not torch.equal(images[0], images[1])
+
+
 def test_two_training_steps_give_a_finite_falling_loss(crops):
     torch.manual_seed(0)
     model = Detector(pretrained=True)
@@ -75,7 +82,9 @@ def test_train_runs_resumes_and_exports(tmp_path, media):
         [str(media / "two_faces.mp4")], tmp_path, Sampling(count=6), log=lambda _: None, progress=False
     )
     assert len(load_crops(faces)) >= 6
-    config = TrainConfig(steps=2, batch=4, autoencoder_steps=2, checkpoint_every=1, validate_every=1, threads=2)
+    config = TrainConfig(
+        steps=2, batch=4, autoencoder_steps=2, checkpoint_every=1, validate_every=1, threads=2, rerender=0.5
+    )
     config.inputs = [str(faces[0])]
     first = train(config, tmp_path / "run", log=lambda _: None)
     assert first["images_seen"] == 8
@@ -86,4 +95,5 @@ def test_train_runs_resumes_and_exports(tmp_path, media):
     assert "resuming from step 2" in messages
     assert second["images_seen"] == 12
     assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["step"] == 3
-    assert json.loads((tmp_path / "run" / "train.json").read_text())["config"]["steps"] == 3
+    recorded = json.loads((tmp_path / "run" / "train.json").read_text())["config"]
+    assert recorded["steps"] == 3 and recorded["rerender"] == 0.5

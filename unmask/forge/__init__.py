@@ -1,5 +1,5 @@
 """Training forgeries made from real faces and the same person only (self-blends, autoencoder
-reconstructions, partial composites; and, as clips, mesh-driven reenactment, lip-sync and whole-face
+reconstructions, partial composites, whole re-renders; and, as clips, mesh-driven reenactment, lip-sync and whole-face
 re-rendering), their masks, and the post-augmentations shared by both classes.
 
 Sits beside the data flow, after :mod:`unmask.faces`: it reads aligned crops and their landmarks and feeds
@@ -27,6 +27,8 @@ from unmask.forge.forgeries import (
     partial_composite,
     reconstruction_blend,
     self_blend,
+    weights_with,
+    whole_rerender,
 )
 
 __all__ = [
@@ -47,6 +49,8 @@ __all__ = [
     "reenact_clip",
     "rerender_clip",
     "self_blend",
+    "weights_with",
+    "whole_rerender",
     "write_clip_sheet",
     "write_side_by_side",
 ]

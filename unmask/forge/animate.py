@@ -62,12 +62,12 @@ class ClipForgery:
 
 
 def _check_clip(
-    frames: Sequence[np.ndarray] | np.ndarray, landmarks: Sequence[np.ndarray] | np.ndarray
+    frames: Sequence[np.ndarray] | np.ndarray, landmarks: Sequence[np.ndarray] | np.ndarray, minimum: int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
     """The clip as a (T, H, W, 3) uint8 array and its landmarks' x, y as a (T, 468, 2) float64 array, or ValueError."""
     items = list(frames)
-    if len(items) < 2:
-        raise ValueError(f"a clip needs at least 2 frames, got {len(items)}")
+    if len(items) < minimum:
+        raise ValueError(f"a clip needs at least {minimum} frame{'s' if minimum > 1 else ''}, got {len(items)}")
     first = np.asarray(items[0])
     for item in items:
         item = np.asarray(item)
@@ -333,9 +333,10 @@ def rerender_clip(
     filter), over-sharpens the eyes and may shift the colour; or, when ``reconstruct`` (an autoencoder, as in
     :class:`~unmask.forge.forgeries.Reconstructor`) is given, half the time the crop goes through it instead.
     Settings are drawn once per clip; sometimes a small per-frame flicker of brightness is added, as frame-by-frame
-    generators show. The mask is the face's mesh hull: the face is re-rendered whole, with no seam to find.
+    generators show. The mask is the face's mesh hull: the face is re-rendered whole, with no seam to find. Each
+    frame is re-rendered on its own, so a clip of one frame is allowed (the frame detector learns from those).
     """
-    clip, marks = _check_clip(frames, landmarks)
+    clip, marks = _check_clip(frames, landmarks, minimum=1)
     count, height, width = clip.shape[:3]
     autoencoder = reconstruct is not None and rng.random() < 0.5
     factor = float(rng.uniform(3, 6))

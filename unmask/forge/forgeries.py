@@ -12,6 +12,9 @@ its soft mask ``m`` in [0, 1], the weight with which the altered copy was blende
   upsampling fingerprints of autoencoder face swaps), blended back through the same kind of mask.
 - :func:`partial_composite`: only an eye, the nose or the mouth replaced by a shifted, rescaled, recoloured
   copy of itself, like hand-made composites of facial parts.
+- :func:`whole_rerender`: the whole crop re-rendered, with no blend boundary (the mask is 1 everywhere), as
+  :func:`~unmask.forge.animate.rerender_clip` re-renders each frame of a clip: the decoder and restoration
+  fingerprints of faces that talking-head and one-shot animation generators render whole.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ Reconstructor = Callable[[np.ndarray], np.ndarray]
 """Re-renders an RGB uint8 crop into an RGB uint8 image of the same size."""
 
 BLEND_RATIOS = (0.25, 0.5, 0.75, 1.0, 1.0, 1.0)
-KINDS = ("self_blend", "reconstruction", "partial")
+KINDS = ("self_blend", "reconstruction", "partial", "rerender")
+DEFAULT_WEIGHTS = {"self_blend": 0.5, "reconstruction": 0.25, "partial": 0.25}
+"""The shares of the forgery kinds when none are given (whole re-renders only on request: see :func:`weights_with`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +150,28 @@ def partial_composite(
     return blend(image, altered, mask, "partial", region)
 
 
+def whole_rerender(
+    image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator, reconstruct: Reconstructor | None = None
+) -> Forgery:
+    """The whole crop re-rendered, background included, with no seam: one frame of
+    :func:`~unmask.forge.animate.rerender_clip` (restoration-like or, half the time when given, the autoencoder)."""
+    from unmask.forge.animate import rerender_clip  # animate builds on this module: imported here, not above
+
+    _check(image, landmarks)
+    clip = rerender_clip(image[None], landmarks[None], rng, reconstruct)
+    return blend(image, clip.frames[0], np.ones(image.shape[:2], np.float32), "rerender", clip.detail)
+
+
+def weights_with(rerender: float) -> dict[str, float] | None:
+    """Forgery shares with ``rerender`` of them whole re-renders and the rest as :data:`DEFAULT_WEIGHTS` shares
+    it; None (the default shares, drawn exactly as before whole re-renders existed) when ``rerender`` is 0."""
+    if not 0 <= rerender <= 1:
+        raise ValueError(f"the re-render share must be between 0 and 1, got {rerender}")
+    if rerender == 0:
+        return None
+    return {**{kind: share * (1 - rerender) for kind, share in DEFAULT_WEIGHTS.items()}, "rerender": rerender}
+
+
 def make_forgery(
     image: np.ndarray,
     landmarks: np.ndarray,
@@ -153,9 +180,9 @@ def make_forgery(
     weights: dict[str, float] | None = None,
 ) -> Forgery:
     """One forgery of a kind drawn by ``weights`` (default: self-blends half the time, the rest shared by
-    reconstructions, when an autoencoder is given, and partial composites)."""
+    reconstructions, when an autoencoder is given, and partial composites; no whole re-renders)."""
     if weights is None:
-        weights = {"self_blend": 0.5, "reconstruction": 0.25, "partial": 0.25}
+        weights = DEFAULT_WEIGHTS
     if reconstruct is None:
         weights = {kind: weight for kind, weight in weights.items() if kind != "reconstruction"}
     kinds = [kind for kind in KINDS if weights.get(kind, 0) > 0]
@@ -167,5 +194,7 @@ def make_forgery(
         return self_blend(image, landmarks, rng)
     if kind == "partial":
         return partial_composite(image, landmarks, rng)
+    if kind == "rerender":
+        return whole_rerender(image, landmarks, rng, reconstruct)
     assert reconstruct is not None
     return reconstruction_blend(image, landmarks, rng, reconstruct)

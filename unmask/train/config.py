@@ -22,6 +22,7 @@ class TrainConfig:
     autoencoder_steps: int = 800
     autoencoder_batch: int = 32
     frames: int = 24
+    rerender: float = 0.0  # share of forgeries that re-render the whole crop (no blend boundary)
     seed: int = 0
     checkpoint_every: int = 200
     validate_every: int = 400

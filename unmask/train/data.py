@@ -15,12 +15,13 @@ def make_pairs(
     rng: np.random.Generator,
     reconstruct: Reconstructor | None,
     augment: bool = True,
+    weights: dict[str, float] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Images (2N x 3 x H x W, 0..255), labels (2N: real 0, fake 1) and boundary targets (2N x 1 x H/8 x W/8):
-    each crop, then a forgery of it."""
+    each crop, then a forgery of it (kinds drawn by ``weights``, as :func:`~unmask.forge.make_forgery` does)."""
     images, labels, targets = [], [], []
     for crop in crops:
-        forgery = make_forgery(crop.image, crop.landmarks, rng, reconstruct)
+        forgery = make_forgery(crop.image, crop.landmarks, rng, reconstruct, weights)
         for image, boundary, label in (
             (crop.image, np.zeros(crop.image.shape[:2], np.float32), 0.0),
             (forgery.image, forgery.boundary(), 1.0),

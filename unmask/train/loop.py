@@ -27,6 +27,7 @@ from tqdm import tqdm
 from unmask import __version__
 from unmask.evaluate.metrics import roc_auc
 from unmask.faces.align import ALIGNMENT
+from unmask.forge.forgeries import weights_with
 from unmask.forge.sources import Crop, load_crops, prepare_faces, split_by_source
 from unmask.media import Sampling
 from unmask.train.autoencoder import AutoEncoder, Reconstruct, to_tensor
@@ -99,7 +100,9 @@ def validate(
     rng = np.random.default_rng([config.seed, 2])
     scores, labels = [], []
     for start in range(0, len(crops), config.batch):
-        images, batch_labels, _ = make_pairs(crops[start : start + config.batch], rng, reconstruct)
+        images, batch_labels, _ = make_pairs(
+            crops[start : start + config.batch], rng, reconstruct, weights=weights_with(config.rerender)
+        )
         logits, _ = model(images.to(device))
         scores.append(torch.sigmoid(logits).cpu().numpy())
         labels.append(batch_labels.numpy())
@@ -162,7 +165,7 @@ def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print
     while step < config.steps:
         rng = np.random.default_rng([config.seed, 3, step])
         picks = rng.integers(0, len(train_crops), size=half)
-        batch = make_pairs([train_crops[i] for i in picks], rng, reconstruct)
+        batch = make_pairs([train_crops[i] for i in picks], rng, reconstruct, weights=weights_with(config.rerender))
         losses = loss_of(model, batch, config, device)
         optimiser.zero_grad()
         losses["loss"].backward()
