@@ -2,6 +2,7 @@
 measure it on ../shared/data/dev beside MesoNet, and write its model card.
 
     python tools/ship_model.py runs/blend-v1 --data ../shared/data
+    python tools/ship_model.py runs/blend-v2 --weights runs/blend-v2/card   # a candidate: the package is untouched
 
 Steps: (1) copy RUN/detector.onnx to unmask/models/weights/<name>.onnx; (2) scan every file of dev/labels.csv
 with `unmask eval` (MesoNet scores the same crops); (3) set the threshold so that at most 1% of the real faces
@@ -76,13 +77,20 @@ def main() -> int:
     parser.add_argument("--name", default="unmask-blend")
     parser.add_argument("--version", default="1.0.0")
     parser.add_argument("--eval-dir", type=Path, default=None, help="default: RUN/dev-eval")
+    parser.add_argument(
+        "--weights",
+        type=Path,
+        default=WEIGHTS,
+        help="folder for the weights and card (default: the package's; another folder makes a candidate card, "
+        "for unmask eval --model, and leaves the shipped model alone)",
+    )
     args = parser.parse_args()
 
     train_json = json.loads((args.run / "train.json").read_text(encoding="utf-8"))
-    weights = WEIGHTS / f"{args.name}.onnx"
-    WEIGHTS.mkdir(parents=True, exist_ok=True)
+    weights = args.weights / f"{args.name}.onnx"
+    args.weights.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(args.run / "detector.onnx", weights)
-    card_path = WEIGHTS / f"{args.name}.json"
+    card_path = args.weights / f"{args.name}.json"
     # How this model is fused with the temporal branch is written by tools/ship_temporal.py: keep it.
     previous = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
     card = {
@@ -187,7 +195,8 @@ def main() -> int:
         }
     )
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    print(f"shipped {weights} ({card['size_bytes'] / 1e6:.1f} MB), threshold {threshold:.4f}; card {card_path}")
+    done = "shipped" if args.weights.resolve() == WEIGHTS.resolve() else "wrote a candidate (the package is untouched):"
+    print(f"{done} {weights} ({card['size_bytes'] / 1e6:.1f} MB), threshold {threshold:.4f}; card {card_path}")
     return 0
 
 
