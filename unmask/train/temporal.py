@@ -258,7 +258,8 @@ class _Job:
     shares: Shares
 
 
-def _load(job: _Job) -> tuple[np.ndarray, np.ndarray]:
+def load_window(job: _Job) -> tuple[np.ndarray, np.ndarray]:
+    """The real crops (T x H x W x 3, RGB) and landmarks (T x 468 x 3) of a job's window."""
     frames = []
     for path in job.crops:
         image = cv2.imread(path, cv2.IMREAD_COLOR)
@@ -280,18 +281,31 @@ def make_pair(
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Features of a real window and of its same-person forgery of ``kind``, laundered alike: ``(real, fake,
     detail)``, each ``T x F``. With ``mesh``, landmarks are found again on the laundered frames of both."""
-    forgery = make_clip_forgery(frames, landmarks, rng, reconstruct, kinds=(kind,))
-    launder = Launder.draw(rng, **asdict(shares))
+    real, fake, detail = forge_pair(frames, landmarks, kind, rng, reconstruct, shares)
     out = []
-    for clip in (frames, forgery.frames):
-        laundered = launder(clip)
+    for laundered in (real, fake):
         marks = redetect(mesh, laundered, landmarks) if mesh is not None else landmarks
         out.append(track_features(laundered, marks, times))
-    return out[0], out[1], forgery.detail
+    return out[0], out[1], detail
+
+
+def forge_pair(
+    frames: np.ndarray,
+    landmarks: np.ndarray,
+    kind: str,
+    rng: np.random.Generator,
+    reconstruct: Reconstructor | None = None,
+    shares: Shares = Shares(),
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """A real window and its same-person forgery of ``kind``, laundered alike: ``(real, fake, detail)``, the frames
+    that :func:`make_pair` takes its features from (the same draws from ``rng``)."""
+    forgery = make_clip_forgery(frames, landmarks, rng, reconstruct, kinds=(kind,))
+    launder = Launder.draw(rng, **asdict(shares))
+    return launder(frames), launder(forgery.frames), forgery.detail
 
 
 def _run_job(job: _Job) -> tuple[int, np.ndarray, np.ndarray, str]:
-    frames, landmarks = _load(job)
+    frames, landmarks = load_window(job)
     times = np.array(job.times) if all(math.isfinite(t) for t in job.times) else None
     rng = np.random.default_rng(job.seed)
     real, fake, detail = make_pair(
@@ -323,6 +337,19 @@ def _jobs(tracks: Sequence[TrackFrames], windows: Sequence[Window], config: Temp
             )
         )
     return jobs
+
+
+def draw_jobs(
+    train_tracks: Sequence[TrackFrames], held_tracks: Sequence[TrackFrames], config: TemporalConfig
+) -> tuple[list[_Job], list[Window], list[Window]]:
+    """The windows of a run (training ones first, then held-out ones: 15% of ``config.windows`` by default) and a
+    job for each: its forgery kind and seed. The same tracks and config always give the same jobs."""
+    rng = np.random.default_rng([config.seed, 5])
+    held_count = max(len(config.kinds), round(config.windows * config.held_out))
+    train_windows = sample_windows(train_tracks, config.windows - held_count, config.window, config.max_stride, rng)
+    held_windows = sample_windows(held_tracks, held_count, config.window, config.max_stride, rng)
+    jobs = _jobs(train_tracks, train_windows, config, 0) + _jobs(held_tracks, held_windows, config, len(train_windows))
+    return jobs, train_windows, held_windows
 
 
 def build_features(
@@ -580,11 +607,7 @@ def train_temporal(
         f"held out: {len(held_tracks)} tracks of {len({t.group for t in held_tracks})} videos"
     )
 
-    rng = np.random.default_rng([config.seed, 5])
-    held_count = max(len(config.kinds), round(config.windows * config.held_out))
-    train_windows = sample_windows(train_tracks, config.windows - held_count, config.window, config.max_stride, rng)
-    held_windows = sample_windows(held_tracks, held_count, config.window, config.max_stride, rng)
-    jobs = _jobs(train_tracks, train_windows, config, 0) + _jobs(held_tracks, held_windows, config, len(train_windows))
+    jobs, train_windows, held_windows = draw_jobs(train_tracks, held_tracks, config)
     cache = run_dir / f"features-{_cache_key(train_tracks, held_tracks, config)}.npz"
     tick = time.perf_counter()
     if cache.is_file():
