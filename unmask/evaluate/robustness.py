@@ -76,7 +76,7 @@ class Laundering:
             return None
         out = work_dir / f"{path.stem}.{self.name}.mp4"
         frames = (frame.image for frame in read_frames(path, Sampling(), limits, info=info))
-        write_video(out, frames, fps=info.fps or 25.0, crf=int(self.value))
+        write_video(out, frames, fps=info.fps or 25.0, crf=int(self.value), repeatable=True)
         return out
 
 

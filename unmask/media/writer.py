@@ -22,14 +22,19 @@ def write_video(
     codec: str = "libx264",
     crf: int = 20,
     rotation: int = 0,
+    repeatable: bool = False,
 ) -> int:
     """Write RGB ``uint8`` frames of one size to ``path`` and return how many were written.
 
     ``rotation`` stores a display-rotation flag (degrees clockwise a player turns the picture), as phones do;
     the pixels themselves are written as given. Sizes are rounded down to even numbers, as H.264 requires.
-    A binary file object (``io.BytesIO``) gets an MP4 container.
+    A binary file object (``io.BytesIO``) gets an MP4 container. With ``repeatable`` (libx264 only), the same
+    frames always give the same stream: one thread and no rate-control lookahead, without which x264 here gives
+    a different stream now and then for the same frames.
     """
     options = {"crf": str(crf), "preset": "veryfast"} if codec == "libx264" else {}
+    if repeatable and codec == "libx264":
+        options.update(threads="1", **{"x264-params": "threads=1:lookahead-threads=1:sync-lookahead=0:rc-lookahead=0"})
     written = 0
     target, container_format = (os.fspath(path), None) if isinstance(path, (str, os.PathLike)) else (path, "mp4")
     with av.open(target, mode="w", format=container_format) as container:
@@ -51,12 +56,13 @@ def write_video(
 def reencode_h264(frames: np.ndarray, crf: int, fps: float = 25.0) -> np.ndarray:
     """``T x H x W x 3`` RGB frames encoded as one H.264 stream in memory (libx264, ``crf``, 4:2:0) and decoded
     back: the inter-frame compression a clip gets when it is uploaded or shared, for laundering training clips.
-    Odd sizes are padded by repeating the last row or column, then cut back."""
+    Odd sizes are padded by repeating the last row or column, then cut back. The same frames always give the
+    same result (``write_video``'s ``repeatable``), so that seeded training runs repeat."""
     frames = np.asarray(frames)
     height, width = frames.shape[1:3]
     padded = np.pad(frames, ((0, 0), (0, height % 2), (0, width % 2), (0, 0)), mode="edge")
     buffer = io.BytesIO()
-    write_video(buffer, padded, fps=fps, crf=crf)
+    write_video(buffer, padded, fps=fps, crf=crf, repeatable=True)
     buffer.seek(0)
     with av.open(buffer, mode="r") as container:
         decoded = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
