@@ -161,11 +161,12 @@ def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print
         log(f"resuming from step {step}")
     model.train()
     half = max(1, config.batch // 2)
+    weights = weights_with(config.rerender)
     bar = tqdm(total=config.steps, initial=step, desc="detector", unit="step", dynamic_ncols=True)
     while step < config.steps:
         rng = np.random.default_rng([config.seed, 3, step])
         picks = rng.integers(0, len(train_crops), size=half)
-        batch = make_pairs([train_crops[i] for i in picks], rng, reconstruct, weights=weights_with(config.rerender))
+        batch = make_pairs([train_crops[i] for i in picks], rng, reconstruct, weights=weights)
         losses = loss_of(model, batch, config, device)
         optimiser.zero_grad()
         losses["loss"].backward()
