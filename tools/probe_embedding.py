@@ -10,7 +10,8 @@ This probe measures that route without building it into the product:
    (``--dev``; animated, ffpp, dfdc, real_video);
 3. PCA to 32 dimensions (fit on the training windows' frames), per window the mean, the standard deviation and
    the mean absolute frame-to-frame difference of each (96 numbers), standardised, an L2 logistic regression
-   (C = 1); held-out AUC per forgery kind, and with ``--dev`` video AUC (worst track) per set.
+   (C = 1); held-out AUC per forgery kind (all real windows against that kind's forgeries, as train-temporal
+   reports it), and with ``--dev`` video AUC (worst track) per set.
 
     python tools/probe_embedding.py runs/temporal-v5 --clips train-data/clips -o runs/probe-embedding --dev
 
@@ -39,7 +40,7 @@ from unmask.media import Sampling
 from unmask.models import WEIGHTS
 from unmask.train.autoencoder import load_reconstructor
 from unmask.train.config import TemporalConfig
-from unmask.train.temporal import draw_jobs, forge_pair, load_window, split_tracks
+from unmask.train.temporal import auc_by_kind, draw_jobs, forge_pair, load_window, split_tracks
 
 EMBEDDING = "/detector/Flatten_output_0"  # the pooled features of unmask-blend's graph, before its fake head
 DEV_SETS = ("animated", "ffpp", "dfdc", "real_video")
@@ -166,17 +167,8 @@ def fit(out: Path, dev: bool) -> None:
         def score(rows: np.ndarray, columns: slice = columns, mean=mean, scale=scale, w=weights, b=bias) -> np.ndarray:
             return ((rows[:, columns] - mean) / scale) @ w + b
 
-        r, f, k = score(held_real), score(held_fake), kinds[split:]
-        by_kind = {
-            kind: round(
-                roc_auc(
-                    np.r_[np.zeros((k == kind).sum()), np.ones((k == kind).sum())], np.r_[r[k == kind], f[k == kind]]
-                ),
-                3,
-            )
-            for kind in sorted(set(k.tolist()))
-        }
-        total = roc_auc(np.r_[np.zeros(len(r)), np.ones(len(f))], np.r_[r, f])
+        by_kind = auc_by_kind(score(held_real), score(held_fake), kinds[split:])
+        total = by_kind.pop("all")
         print(f"held-out, {name}: AUC {total:.3f} {by_kind}")
         if devs is None:
             continue
