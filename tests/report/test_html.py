@@ -168,7 +168,7 @@ def test_card_training_data_limitations_and_a_chosen_threshold_are_shown():
     data = dict(shipped.data)
     data["training"] = {"data": [{"name": "Real faces <A>", "folder": "train_real/a", "licence": "CC-BY-4.0"}]}
     data["limitations"] = ["Misses whole-face synthesis", "Untested on faces under 64 px"]
-    card = ModelCard(shipped.path, data)
+    card = ModelCard.from_dict(data, shipped.path)
     result = sample_result("real", 0.2, 0.3)
     text = html.unescape(render_report(result, None, card, made_at=datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)))
     assert "Real faces <A> (licence: CC-BY-4.0)" in text and "Misses whole-face synthesis" in text

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from unmask.models import Threshold, load_card
+
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "ship_temporal.py"
 
 
@@ -45,21 +47,27 @@ def test_on_by_default_only_where_fusing_lowers_no_set_clean_or_laundered(ship):
     assert ship.status(photos, {})["default"] == "off" and "not measured" in ship.status(photos, {})["why"]
 
 
+def temporal_card(**changes):
+    return load_card("unmask-temporal").replace(**changes)
+
+
 def test_a_ladder_made_with_another_model_is_refused(ship, tmp_path):
-    card = {"version": "9.9.9", "sha256": "abc", "threshold": {"value": 0.3}}
+    card = temporal_card(version="9.9.9", sha256="abc", threshold=Threshold(0.3))
     for rung, sha in (("jpeg-90", "abc"), ("noise-5", "abc")):
         (tmp_path / rung).mkdir()
         protocol = {"temporal_model": {"sha256": sha}, "temporal_threshold": 0.3}
         (tmp_path / rung / "metrics.json").write_text(json.dumps({"protocol": protocol, "groups": {"all": {}}}))
     assert set(ship.load_ladder(tmp_path, card)) == {"jpeg-90", "noise-5"}
     with pytest.raises(SystemExit, match="another temporal model or threshold"):
-        ship.load_ladder(tmp_path, {**card, "threshold": {"value": 0.5}})
+        ship.load_ladder(tmp_path, card.replace(threshold=Threshold(0.5)))
     with pytest.raises(SystemExit, match="no rung"):
         ship.load_ladder(tmp_path / "jpeg-90", card)
 
 
 def test_limitations_carry_the_dev_figures_and_the_burst(ship):
-    card = {"training": {"videos": [{}] * 38}, "window": 16, "step_s": 0.075, "threshold": {"real_tracks": 8}}
+    card = temporal_card(
+        training={"videos": [{}] * 38}, window=16, step_s=0.075, threshold=Threshold(0.5, details={"real_tracks": 8})
+    )
     text = " ".join(ship.limitations(card, {"set:animated": group(0.714, 0.690, 0.643)}))
     assert "38 real videos" in text and "0.643 alone, 0.714 fused (the frame branch alone 0.690)" in text
     assert "one burst of 16 frames about 0.075 s apart" in text and "8 real dev tracks" in text

@@ -11,6 +11,7 @@ TOOLS = Path(__file__).resolve().parents[2] / "tools"
 torch = pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
 ort = pytest.importorskip("onnxruntime")
 
+from unmask.faces.align import ALIGNMENT  # noqa: E402
 from unmask.forge.animate import ANIMATION_KINDS  # noqa: E402
 from unmask.forge.sources import TrackFrames, load_tracks  # noqa: E402
 from unmask.models.card import sha256_of  # noqa: E402
@@ -264,6 +265,7 @@ def write_faces_folder(folder, image, landmarks, videos):
         records.append({"path": f"videos/{name}.mp4", "kind": "video", "crops": crops, "error": None})
     records.append({"path": "photo.jpg", "kind": "image", "crops": [], "error": None})
     (folder / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (folder / "run.json").write_text(json.dumps({"contract": ALIGNMENT.to_dict()}))  # as `unmask faces` writes it
     return folder
 
 

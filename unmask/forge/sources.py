@@ -12,7 +12,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from unmask.faces.extract import INDEX_FILE, extract_faces
+from unmask.faces.align import CropContract
+from unmask.faces.extract import INDEX_FILE, RUN_FILE, extract_faces
 from unmask.media import Sampling
 from unmask.models.card import sha256_of
 
@@ -47,6 +48,29 @@ def prepare_faces(
             extract_faces([path], out, sampling=sampling, progress=progress)
         folders.append(out)
     return folders
+
+
+def crop_contract(folders: Sequence[Path]) -> CropContract:
+    """The crop contract the crops of ``folders`` were made with (each folder's ``run.json`` from ``unmask
+    faces``); a ValueError when a folder does not say, or when two folders were made under different ones: a
+    model must be trained on crops of one contract, and its card records that contract."""
+    contracts: dict[CropContract, Path] = {}
+    for folder in folders:
+        try:
+            run = json.loads((Path(folder) / RUN_FILE).read_text(encoding="utf-8"))
+            contract = CropContract(**run["contract"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise ValueError(f"{folder}: cannot read the crop contract from its {RUN_FILE} ({err})") from None
+        contracts.setdefault(contract, Path(folder))
+    if not contracts:
+        raise ValueError("no crop folders to read a crop contract from")
+    if len(contracts) > 1:
+        (first, one), (second, other) = list(contracts.items())[:2]
+        raise ValueError(
+            f"crops made under different contracts: {one} ({first.name}, {first.size} px, scale {first.scale:g}) "
+            f"and {other} ({second.name}, {second.size} px, scale {second.scale:g}); extract them again alike"
+        )
+    return next(iter(contracts))
 
 
 def load_crops(folders: list[Path], limit: int | None = None) -> list[Crop]:

@@ -425,7 +425,7 @@ def _sigmoid(value: float) -> float:
 def on_by_default(card: str | os.PathLike[str] = TEMPORAL_CARD) -> bool:
     """Whether scans run the temporal branch when not told: its model card's ``status.default`` is ``"on"``.
     ``tools/ship_temporal.py`` sets it by a stated rule (fusing the branch lowers no dev set's video AUC)."""
-    return load_card(card).data.get("status", {}).get("default") == "on"
+    return load_card(card).status.get("default") == "on"
 
 
 class TemporalClassifier:
@@ -440,21 +440,20 @@ class TemporalClassifier:
     def __init__(self, card: ModelCard | str | os.PathLike[str] | None = None, threads: int = 0) -> None:
         path = TEMPORAL_CARD if card is None else card
         self.card = path if isinstance(path, ModelCard) else load_card(path)
-        data = self.card.data
-        for key in ("features_version", "window"):
-            if key not in data:
-                raise ModelError(f"{self.card.path}: temporal model card lacks {key}")
-        if data["features_version"] != FEATURES_VERSION:
+        if self.card.kind != "temporal" or self.card.window is None:
+            raise ModelError(f"{self.card.path}: not a temporal model card (kind {self.card.kind!r})")
+        if self.card.features_version != FEATURES_VERSION:
             raise ModelError(
-                f"{self.card.path}: model made for features {data['features_version']!r}, "
+                f"{self.card.path}: model made for features {self.card.features_version!r}, "
                 f"this unmask computes {FEATURES_VERSION!r}"
             )
-        self.window = int(data["window"])
+        self.window = self.card.window
         if self.window < 2:
             raise ModelError(f"{self.card.path}: window must be at least 2, not {self.window}")
         self.session = open_session(self.card, threads)
         self.input_name = self.session.get_inputs()[0].name
-        self.burst = Burst(self.window, float(data.get("step_s", BURST_STEP_S)))
+        step = self.card.step_s if self.card.step_s is not None else BURST_STEP_S
+        self.burst = Burst(self.window, step)
         """The frames a scan reads for this model: ``window`` frames, the step it was trained at, mid-clip."""
 
     @property

@@ -26,9 +26,8 @@ from tqdm import tqdm
 
 from unmask import __version__
 from unmask.evaluate.metrics import roc_auc
-from unmask.faces.align import ALIGNMENT
 from unmask.forge.forgeries import weights_with
-from unmask.forge.sources import Crop, load_crops, prepare_faces, split_by_source
+from unmask.forge.sources import Crop, crop_contract, load_crops, prepare_faces, split_by_source
 from unmask.media import Sampling
 from unmask.train.autoencoder import AutoEncoder, Reconstruct, to_tensor
 from unmask.train.config import TrainConfig
@@ -134,6 +133,7 @@ def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print
     if config.threads:
         torch.set_num_threads(config.threads)
     folders = prepare_faces(config.inputs, run_dir, Sampling(count=config.frames), log)
+    contract = crop_contract(folders)
     crops = load_crops(folders)
     if len(crops) < 2:
         raise ValueError(f"found {len(crops)} face crops in {', '.join(config.inputs)}: too few to train on")
@@ -146,7 +146,7 @@ def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print
     autoencoder = train_autoencoder(train_crops, config, device, run_dir / "autoencoder.pt")
     reconstruct = Reconstruct(autoencoder, device)
 
-    model = Detector(pretrained=True, image_size=ALIGNMENT.size).to(device)
+    model = Detector(pretrained=True, image_size=contract.size).to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: _schedule(step, config))
     history: list[dict[str, Any]] = []
@@ -191,12 +191,12 @@ def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print
             )
     bar.close()
     _atomic_save(model.state_dict(), run_dir / "detector.pt")
-    export_onnx(model, run_dir / "detector.onnx", ALIGNMENT.size)
+    export_onnx(model, run_dir / "detector.onnx", contract.size)
     summary = {
         "unmask_version": __version__,
         "config": asdict(config),
         "device": str(device),
-        "contract": ALIGNMENT.to_dict(),
+        "contract": contract.to_dict(),
         "data": [str(folder) for folder in folders],
         "crops": {"train": len(train_crops), "held_out": len(val_crops)},
         "files": {"train": len({c.source for c in train_crops}), "held_out": len({c.source for c in val_crops})},

@@ -41,28 +41,18 @@ from tqdm import tqdm
 
 from unmask import __version__
 from unmask.evaluate.metrics import roc_auc
-from unmask.faces.align import ALIGNMENT
 from unmask.faces.detector import Detection
 from unmask.faces.mesh import LEFT_EYE_RING, RIGHT_EYE_RING, FaceMesh
 from unmask.forge.animate import ANIMATION_KINDS, make_clip_forgery
 from unmask.forge.augment import jpeg
 from unmask.forge.forgeries import Reconstructor
-from unmask.forge.sources import TrackFrames, load_tracks, prepare_faces
+from unmask.forge.sources import TrackFrames, crop_contract, load_tracks, prepare_faces
 from unmask.media import Sampling, reencode_h264
-from unmask.models.card import sha256_of
+from unmask.models.card import ModelCard, Threshold, sha256_of, training_folder, training_sources
 from unmask.models.temporal import BURST_STEP_S, FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, track_features
 from unmask.train.config import TemporalConfig, ignore_arguments
 
 MODEL_NAME = "unmask-temporal"
-# Licences of the train_real folders (from ../shared/data/README.md and each folder's NOTICE), for the card.
-LICENCES = {
-    "grid": "CC BY 4.0 (GRID corpus, Cooke et al. 2006; attribution required)",
-    "cremad": "ODbL 1.0 / DbCL 1.0 (CREMA-D, Cao et al. 2014; the model is a Produced Work: carry the notice)",
-    "pexels": "Pexels licence (presumed)",
-    "nist_meds": "NIST MEDS-II / CC BY 2.0 (attribution in NOTICE)",
-    "flickr_video": "CC BY 2.0 (Aaron Tang 2012, Peter Stevens 2009; attribution required)",
-    "intel": "CC BY 4.0 (Intel Corporation, intel-iot-devkit/sample-videos)",
-}
 
 
 # Real tracks and windows.
@@ -484,23 +474,6 @@ def _cache_key(tracks: Sequence[TrackFrames], held: Sequence[TrackFrames], confi
     return digest.hexdigest()[:12]
 
 
-def _licence(source: str) -> tuple[str, str]:
-    """The train_real folder a source video sits in, and its licence."""
-    parts = Path(source).parts
-    for part in reversed(parts[:-1]):
-        if part in LICENCES:
-            return part, LICENCES[part]
-    return (parts[-2] if len(parts) > 1 else ""), "see the NOTICE beside the file"
-
-
-def _notice(source: str) -> str | None:
-    for folder in list(Path(source).parents)[:2]:
-        notice = folder / "NOTICE"
-        if notice.is_file():
-            return notice.read_text(encoding="utf-8").strip()
-    return None
-
-
 def auc_by_kind(real_scores: np.ndarray, fake_scores: np.ndarray, kinds: np.ndarray) -> dict[str, float]:
     """AUC of all real windows against the forgeries of each kind (``kinds``: one per forgery), and against all."""
     out: dict[str, float] = {}
@@ -596,6 +569,7 @@ def train_temporal(
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     folders = prepare_faces(inputs, run_dir, Sampling(every_nth=config.every), log, progress=False)
+    contract = crop_contract(folders)
     tracks = load_tracks(folders, config.min_face, min_length=config.window)
     if not tracks:
         raise ValueError(f"no face track of {config.window} frames in {', '.join(inputs)}")
@@ -652,44 +626,36 @@ def train_temporal(
         for source in sorted(set(held_sources.tolist()))
     }
     videos = sorted({(t.source, t.group) for t in tracks})
-    data = []
-    for source, group in videos:
-        folder, licence = _licence(source)
-        data.append(
-            {
-                "file": Path(source).name,
-                "folder": folder,
-                "licence": licence,
-                "held_out": any(t.group == group for t in held_tracks),
-                "tracks": sum(t.group == group for t in tracks),
-                "crops": sum(len(t) for t in tracks if t.group == group),
-            }
-        )
-    notices = {}
-    for source, _ in videos:
-        folder, _ = _licence(source)
-        if folder not in notices and (text := _notice(source)):
-            notices[folder] = text
-    card = {
-        "name": MODEL_NAME,
-        "version": "1",
-        "file": onnx_path.name,
-        "sha256": sha256_of(onnx_path),
-        "kind": "temporal",
-        "features_version": FEATURES_VERSION,
-        "features": list(FEATURE_NAMES),
-        "features_read": [name for name in FEATURE_NAMES if name not in set(config.ignore)],
-        "window": config.window,
-        "step_s": BURST_STEP_S,  # scans read a burst of `window` frames this far apart, as the training crops were
-        "input": "features: batch x time x F float32 from unmask.models.temporal.track_features (time >= 2)",
-        "output": "logit: batch; sigmoid gives the probability that the track was animated or re-rendered",
-        "contract": ALIGNMENT.to_dict(),
-        "threshold": {
-            "value": round(threshold, 4),
-            "how": f"{config.false_positive_rate:.0%} of held-out real windows ({len(held_real)}, "
+    listed = [
+        {
+            "file": Path(source).name,
+            "folder": training_folder(source),
+            "held_out": any(t.group == group for t in held_tracks),
+            "tracks": sum(t.group == group for t in tracks),
+            "crops": sum(len(t) for t in tracks if t.group == group),
+        }
+        for source, group in videos
+    ]
+    card = ModelCard(
+        name=MODEL_NAME,
+        version="1",
+        file=onnx_path.name,
+        sha256=sha256_of(onnx_path),
+        kind="temporal",
+        contract=contract,
+        operating_point=Threshold(
+            value=round(threshold, 4),
+            rule=f"{config.false_positive_rate:.0%} of held-out real windows ({len(held_real)}, "
             f"{config.window} frames) score at or above it",
-        },
-        "training": {
+        ),
+        features_version=FEATURES_VERSION,
+        features=tuple(FEATURE_NAMES),
+        features_read=tuple(name for name in FEATURE_NAMES if name not in set(config.ignore)),
+        window=config.window,
+        step_s=BURST_STEP_S,  # scans read a burst of `window` frames this far apart, as the training crops were
+        input="features: batch x time x F float32 from unmask.models.temporal.track_features (time >= 2)",
+        output="logit: batch; sigmoid gives the probability that the track was animated or re-rendered",
+        training={
             "unmask_version": __version__,
             "command": f"unmask train-temporal {' '.join(inputs)} -o {run_dir} --windows {config.windows} "
             f"--epochs {config.epochs} --seed {config.seed}"
@@ -700,16 +666,16 @@ def train_temporal(
             "forgeries": "same-person animations of each real window (unmask.forge.animate: "
             f"{', '.join(config.kinds)}), laundered alike with their real window; no identity is ever swapped",
             "windows": {"train": split, "held_out": len(held_real), "forged_per_real": 1},
-            "videos": data,
-            "notices": notices,
+            "data": training_sources([source for source, _ in videos], unit="videos"),
+            "videos": listed,
         },
-        "metrics": {
+        metrics={
             "held_out_window_auc": held_out,
             "note": "AUC of held-out real windows (whole files held out) against forgeries of them; a measure of "
             "how well the forgeries are learnt, not of performance on real-world fakes (see unmask eval)",
         },
-    }
-    (run_dir / f"{MODEL_NAME}.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    )
+    card.save(run_dir / f"{MODEL_NAME}.json")
     summary = {
         "config": asdict(config),
         "inputs": inputs,
