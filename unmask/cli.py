@@ -35,9 +35,9 @@ from unmask.report import (
     read_provenance,
     write_report,
 )
+from unmask.train.config import HISTORIES, features_named
 from unmask.train.config import TemporalConfig as TemporalDefaults
 from unmask.train.config import TrainConfig as TrainDefaults
-from unmask.train.config import features_named
 from unmask.verdict import DEFAULT_SAMPLING, Scanner
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
@@ -327,6 +327,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.rerender,
         metavar="SHARE",
         help="share of forgeries that re-render the whole face crop, with no blend boundary (%(default)s)",
+    )
+    train.add_argument(
+        "--decoder",
+        metavar="DIR",
+        help="a TAEF2 folder (taesd.py, taef2_encoder.pth, taef2_decoder.pth, e.g. ../shared/models/taesd): "
+        "reconstructions through it (cached) replace the small autoencoder's",
+    )
+    train.add_argument("--decoder-cache", metavar="DIR", help="where reconstructions are cached (RUN/decoder-cache)")
+    train.add_argument(
+        "--history",
+        choices=HISTORIES,
+        default=defaults.history,
+        help="laundering: one history per pair applied to both halves (paired) or drawn per image "
+        "(independent, unmask-blend 1.0.0's); default %(default)s",
     )
     train.add_argument("--seed", type=int, default=defaults.seed, help="(%(default)s)")
     train.add_argument("--device", default=defaults.device, help="cpu, cuda, or auto (%(default)s)")
@@ -640,6 +654,9 @@ def _run_train(args: argparse.Namespace) -> int:
         autoencoder_steps=args.autoencoder_steps,
         frames=args.frames,
         rerender=args.rerender_share,
+        decoder=args.decoder,
+        decoder_cache=args.decoder_cache,
+        history=args.history,
         seed=args.seed,
         device=args.device,
         threads=args.threads,

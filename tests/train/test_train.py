@@ -97,3 +97,36 @@ def test_train_runs_resumes_and_exports(tmp_path, media):
     assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["step"] == 3
     recorded = json.loads((tmp_path / "run" / "train.json").read_text())["config"]
     assert recorded["steps"] == 3 and recorded["rerender"] == 0.5
+
+
+def test_paired_pairs_share_one_history(crops, monkeypatch):
+    """With a paired history the real crop and its forgery get the same laundering: a "forgery" that changes
+    nothing comes out of every paired history equal to its real half, and out of independent ones not."""
+    import unmask.train.data as data
+    from unmask.forge.forgeries import Forgery
+
+    def unchanged(image, landmarks, rng, reconstruct=None, weights=None):
+        return Forgery(image=image.copy(), mask=np.zeros(image.shape[:2], np.float32), kind="self_blend")
+
+    monkeypatch.setattr(data, "make_forgery", unchanged)
+    rng = np.random.default_rng(3)
+    for _ in range(8):
+        images, labels, _ = data.make_pairs(crops[:1], rng, None, paired=True)
+        assert labels.tolist() == [0.0, 1.0] and torch.equal(images[0], images[1])
+    differ = 0
+    for _ in range(8):
+        images, _, _ = data.make_pairs(crops[:1], rng, None, paired=False)
+        differ += not torch.equal(images[0], images[1])
+    assert differ >= 4
+
+
+def test_a_run_with_paired_histories_records_them(tmp_path, media):
+    faces = prepare_faces(
+        [str(media / "two_faces.mp4")], tmp_path, Sampling(count=4), log=lambda _: None, progress=False
+    )
+    config = TrainConfig(steps=1, batch=4, autoencoder_steps=1, validate_every=1, threads=2, history="paired")
+    config.inputs = [str(faces[0])]
+    summary = train(config, tmp_path / "run", log=lambda _: None)
+    assert summary["config"]["history"] == "paired" and summary["images_seen"] == 4
+    with pytest.raises(ValueError, match="history must be one of"):
+        train(TrainConfig(history="shuffled", inputs=[str(faces[0])]), tmp_path / "bad", log=lambda _: None)

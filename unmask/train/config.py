@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from unmask.forge.animate import ANIMATION_KINDS
 from unmask.models.temporal import FEATURE_NAMES, REGIONS
 
+HISTORIES = ("independent", "paired")
+
 
 @dataclass
 class TrainConfig:
@@ -23,6 +25,10 @@ class TrainConfig:
     autoencoder_batch: int = 32
     frames: int = 24
     rerender: float = 0.0  # share of forgeries that re-render the whole crop (no blend boundary)
+    # A TAEF2 folder (taesd.py and its weights): reconstructions through this decoder replace the autoencoder's.
+    decoder: str | None = None
+    decoder_cache: str | None = None  # where its reconstructions are cached (default RUN/decoder-cache)
+    history: str = "independent"  # "paired": one laundering history per pair, applied to both halves
     seed: int = 0
     checkpoint_every: int = 200
     validate_every: int = 400

@@ -1,4 +1,6 @@
-"""Training batches: each real crop paired with a forgery of itself, both through the same post-augmentations."""
+"""Training batches: each real crop paired with a forgery of itself, both laundered: by one history drawn for
+the pair and applied to both halves (``paired``, :mod:`unmask.forge.history`), or by post-augmentations drawn
+for each image on its own (the recipe of unmask-blend 1.0.0)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import numpy as np
 import torch
 
 from unmask.forge import Reconstructor, make_forgery, post_augment
+from unmask.forge.history import apply_history, draw_history
 from unmask.forge.sources import Crop
 
 
@@ -16,17 +19,22 @@ def make_pairs(
     reconstruct: Reconstructor | None,
     augment: bool = True,
     weights: dict[str, float] | None = None,
+    paired: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Images (2N x 3 x H x W, 0..255), labels (2N: real 0, fake 1) and boundary targets (2N x 1 x H/8 x W/8):
-    each crop, then a forgery of it (kinds drawn by ``weights``, as :func:`~unmask.forge.make_forgery` does)."""
+    each crop, then a forgery of it (kinds drawn by ``weights``, as :func:`~unmask.forge.make_forgery` does).
+    With ``augment``, both are laundered: alike (one history per pair) when ``paired``, else each on its own."""
     images, labels, targets = [], [], []
     for crop in crops:
         forgery = make_forgery(crop.image, crop.landmarks, rng, reconstruct, weights)
+        history = draw_history(rng) if augment and paired else None
         for image, boundary, label in (
             (crop.image, np.zeros(crop.image.shape[:2], np.float32), 0.0),
             (forgery.image, forgery.boundary(), 1.0),
         ):
-            if augment:
+            if history is not None:
+                image, boundary = apply_history(image, history, boundary)
+            elif augment:
                 image, boundary = post_augment(image, rng, boundary)
             height, width = image.shape[:2]
             assert boundary is not None

@@ -26,12 +26,13 @@ from tqdm import tqdm
 
 from unmask import __version__
 from unmask.evaluate.metrics import roc_auc
-from unmask.forge.forgeries import weights_with
+from unmask.forge.forgeries import Reconstructor, weights_with
 from unmask.forge.sources import Crop, crop_contract, load_crops, prepare_faces, split_by_source
 from unmask.media import Sampling
 from unmask.train.autoencoder import AutoEncoder, Reconstruct, to_tensor
-from unmask.train.config import TrainConfig
+from unmask.train.config import HISTORIES, TrainConfig
 from unmask.train.data import make_pairs
+from unmask.train.decoder import DecoderReconstructor
 from unmask.train.net import Detector, Exported
 
 
@@ -92,7 +93,7 @@ def loss_of(model: Detector, batch: tuple[torch.Tensor, ...], config: TrainConfi
 
 @torch.no_grad()
 def validate(
-    model: Detector, crops: list[Crop], config: TrainConfig, device: torch.device, reconstruct: Reconstruct | None
+    model: Detector, crops: list[Crop], config: TrainConfig, device: torch.device, reconstruct: Reconstructor | None
 ) -> dict[str, float]:
     """AUC of held-out real crops against forgeries of them (fixed seed), with the usual augmentations."""
     model.eval()
@@ -100,7 +101,11 @@ def validate(
     scores, labels = [], []
     for start in range(0, len(crops), config.batch):
         images, batch_labels, _ = make_pairs(
-            crops[start : start + config.batch], rng, reconstruct, weights=weights_with(config.rerender)
+            crops[start : start + config.batch],
+            rng,
+            reconstruct,
+            weights=weights_with(config.rerender),
+            paired=config.history == "paired",
         )
         logits, _ = model(images.to(device))
         scores.append(torch.sigmoid(logits).cpu().numpy())
@@ -127,6 +132,8 @@ def export_onnx(model: Detector, path: Path, size: int) -> None:
 
 def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run (or resume) a whole training run in ``run_dir`` and return the contents of its ``train.json``."""
+    if config.history not in HISTORIES:
+        raise ValueError(f"history must be one of {', '.join(HISTORIES)}, not {config.history!r}")
     run_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(config.seed)
     device = pick_device(config.device)
@@ -143,8 +150,15 @@ def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print
     log(f"{len(crops)} real crops from {len({c.source for c in crops})} files; {len(val_crops)} held out; {device}")
 
     started = time.perf_counter()
-    autoencoder = train_autoencoder(train_crops, config, device, run_dir / "autoencoder.pt")
-    reconstruct = Reconstruct(autoencoder, device)
+    reconstruct: Reconstructor
+    if config.decoder:
+        decoder = DecoderReconstructor(config.decoder, config.decoder_cache or run_dir / "decoder-cache")
+        made = decoder.prepare([crop.image for crop in crops])
+        log(f"{len(crops) - made} reconstructions through {decoder.name} from its cache, {made} made")
+        reconstruct = decoder
+    else:
+        autoencoder = train_autoencoder(train_crops, config, device, run_dir / "autoencoder.pt")
+        reconstruct = Reconstruct(autoencoder, device)
 
     model = Detector(pretrained=True, image_size=contract.size).to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -162,11 +176,12 @@ def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print
     model.train()
     half = max(1, config.batch // 2)
     weights = weights_with(config.rerender)
+    paired = config.history == "paired"
     bar = tqdm(total=config.steps, initial=step, desc="detector", unit="step", dynamic_ncols=True)
     while step < config.steps:
         rng = np.random.default_rng([config.seed, 3, step])
         picks = rng.integers(0, len(train_crops), size=half)
-        batch = make_pairs([train_crops[i] for i in picks], rng, reconstruct, weights=weights)
+        batch = make_pairs([train_crops[i] for i in picks], rng, reconstruct, weights=weights, paired=paired)
         losses = loss_of(model, batch, config, device)
         optimiser.zero_grad()
         losses["loss"].backward()
