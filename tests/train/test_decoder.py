@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
 
-from unmask.train.decoder import DecoderReconstructor  # noqa: E402
+from unmask.train.decoder import DecoderReconstructor
 
 
 @pytest.fixture(scope="module")
@@ -32,5 +32,5 @@ def test_reconstructions_are_faithful_cached_and_keyed_by_pixels(taesd, tmp_path
 
 
 def test_a_folder_without_the_decoder_is_refused(tmp_path):
-    with pytest.raises(FileNotFoundError, match="taesd.py"):
+    with pytest.raises(FileNotFoundError, match=r"taesd\.py"):
         DecoderReconstructor(tmp_path, tmp_path / "cache")
