@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from unmask.forge.masks import REGIONS, displace, face_mask, region_mask, smooth_field, soften
+from unmask.faces.regions import NUM_LANDMARKS, REGIONS, face_mask, region_mask
+from unmask.forge.masks import displace, smooth_field, soften
 
 Reconstructor = Callable[[np.ndarray], np.ndarray]
 """Re-renders an RGB uint8 crop into an RGB uint8 image of the same size."""
@@ -53,8 +54,8 @@ class Forgery:
 def _check(image: np.ndarray, landmarks: np.ndarray) -> None:
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an RGB uint8 image, got {image.dtype} {image.shape}")
-    if landmarks.ndim != 2 or landmarks.shape[0] != 468 or landmarks.shape[1] < 2:
-        raise ValueError(f"expected 468 landmarks, got {landmarks.shape}")
+    if landmarks.ndim != 2 or landmarks.shape[0] != NUM_LANDMARKS or landmarks.shape[1] < 2:
+        raise ValueError(f"expected {NUM_LANDMARKS} landmarks, got {landmarks.shape}")
 
 
 def jitter_colour(image: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:

@@ -43,7 +43,8 @@ from unmask import __version__
 from unmask.evaluate.metrics import roc_auc
 from unmask.faces.align import ALIGNMENT
 from unmask.faces.detector import Detection
-from unmask.faces.mesh import LEFT_EYE_RING, RIGHT_EYE_RING, FaceMesh
+from unmask.faces.mesh import FaceMesh
+from unmask.faces.regions import LEFT_EYE_RING, RIGHT_EYE_RING
 from unmask.forge.animate import ANIMATION_KINDS, make_clip_forgery
 from unmask.forge.augment import jpeg
 from unmask.forge.forgeries import Reconstructor
