@@ -25,7 +25,6 @@ import json
 import math
 import multiprocessing
 import os
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -737,14 +736,3 @@ def train_temporal(
     }
     (run_dir / "temporal.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m unmask.train.temporal ...``: the same as ``unmask train-temporal ...``."""
-    from unmask.cli import main as cli
-
-    return cli(["train-temporal", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
