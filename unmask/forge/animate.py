@@ -43,7 +43,7 @@ from unmask.faces.regions import (
     head_mask,
     mouth_and_chin_mask,
 )
-from unmask.forge.forgeries import Reconstructor, blend
+from unmask.forge.blend import Reconstructor, blend
 from unmask.forge.masks import soft_seam, soften
 from unmask.media import write_jpeg, write_video
 
@@ -284,7 +284,7 @@ def rerender_clip(
 
     The restoration loses resolution (down 3-6x and back up), smooths skin while keeping edges (bilateral
     filter), over-sharpens the eyes and may shift the colour; or, when ``reconstruct`` (an autoencoder, as in
-    :class:`~unmask.forge.forgeries.Reconstructor`) is given, half the time the crop goes through it instead.
+    :data:`~unmask.forge.blend.Reconstructor`) is given, half the time the crop goes through it instead.
     Settings are drawn once per clip; sometimes a small per-frame flicker of brightness is added, as frame-by-frame
     generators show. The mask is the face's mesh hull: the face is re-rendered whole, with no seam to find. Each
     frame is re-rendered on its own, so a clip of one frame is allowed (the frame detector learns from those).

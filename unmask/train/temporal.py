@@ -46,7 +46,7 @@ from unmask.faces.mesh import FaceMesh
 from unmask.faces.regions import LEFT_EYE_RING, RIGHT_EYE_RING
 from unmask.forge.animate import ANIMATION_KINDS, make_clip_forgery
 from unmask.forge.augment import jpeg
-from unmask.forge.forgeries import Reconstructor
+from unmask.forge.blend import Reconstructor
 from unmask.forge.sources import TrackFrames, load_tracks, prepare_faces
 from unmask.media import Sampling, reencode_h264
 from unmask.models.card import sha256_of
