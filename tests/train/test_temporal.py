@@ -15,7 +15,7 @@ ort = pytest.importorskip("onnxruntime")
 
 from unmask.forge.animate import ANIMATION_KINDS  # noqa: E402
 from unmask.forge.sources import TrackFrames, load_tracks  # noqa: E402
-from unmask.models.card import sha256_of  # noqa: E402
+from unmask.media import sha256_of  # noqa: E402
 from unmask.models.temporal import FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, TemporalClassifier  # noqa: E402
 from unmask.train.config import IDENTITY_FEATURES, TEXTURE_LEVELS, ignore_arguments  # noqa: E402
 from unmask.train.temporal import (  # noqa: E402

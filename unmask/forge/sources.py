@@ -13,8 +13,7 @@ import cv2
 import numpy as np
 
 from unmask.faces.extract import INDEX_FILE, extract_faces
-from unmask.media import Sampling
-from unmask.models.card import sha256_of
+from unmask.media import Sampling, sha256_of
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,7 +9,6 @@ commands that measured them) is for people.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -21,18 +20,10 @@ if TYPE_CHECKING:
 
 from unmask.errors import ModelError
 from unmask.faces.align import CropContract
+from unmask.media import sha256_of
 
 WEIGHTS = Path(__file__).parent / "weights"
 DEFAULT_MODEL = "unmask-blend"
-
-
-def sha256_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """The hex sha256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

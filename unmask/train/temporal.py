@@ -48,8 +48,7 @@ from unmask.forge.animate import ANIMATION_KINDS, make_clip_forgery
 from unmask.forge.augment import jpeg
 from unmask.forge.blend import Reconstructor
 from unmask.forge.sources import TrackFrames, load_tracks, prepare_faces
-from unmask.media import Sampling, reencode_h264
-from unmask.models.card import sha256_of
+from unmask.media import Sampling, reencode_h264, sha256_of
 from unmask.models.temporal import BURST_STEP_S, FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, track_features
 from unmask.train.config import TemporalConfig, ignore_arguments
 
