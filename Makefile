@@ -42,6 +42,7 @@ $(BIN)/.installed-chromium: $(BIN)/.installed
 test: $(BIN)/.installed-train $(BIN)/.installed-server $(BIN)/.installed-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 $(BIN)/.installed-bench: $(BIN)/.installed
@@ -61,4 +62,4 @@ bench: $(BIN)/.installed-bench $(BIN)/.installed-server
 		--robustness all -q
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) bench-out samples/*.jpg samples/*.mp4 .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_OUT) bench-out samples/*.jpg samples/*.mp4 .pytest_cache .ruff_cache .import_linter_cache

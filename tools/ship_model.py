@@ -25,7 +25,8 @@ from unmask.evaluate.datasets import load_dataset
 from unmask.evaluate.metrics import threshold_at_fpr
 from unmask.evaluate.run import METRICS_FILE, evaluate, summarise
 from unmask.faces.align import CropContract
-from unmask.models import WEIGHTS, FakeClassifier, ModelCard, Threshold, load_card, sha256_of
+from unmask.media import sha256_of
+from unmask.models import WEIGHTS, FakeClassifier, ModelCard, Threshold, load_card
 from unmask.models.card import training_sources
 from unmask.peers.mesonet import MesoNet
 from unmask.verdict import Scanner

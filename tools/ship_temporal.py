@@ -29,7 +29,8 @@ import numpy as np
 from unmask.evaluate.datasets import load_dataset
 from unmask.evaluate.metrics import threshold_at_fpr
 from unmask.evaluate.run import ANIMATION, BLEND, evaluate
-from unmask.models import DEFAULT_MODEL, WEIGHTS, FakeClassifier, ModelCard, Threshold, load_card, sha256_of
+from unmask.media import sha256_of
+from unmask.models import DEFAULT_MODEL, WEIGHTS, FakeClassifier, ModelCard, Threshold, load_card
 from unmask.models.temporal import BURST_STEP_S, DEFAULT_TEMPORAL_MODEL, TEMPORAL_CARD, TemporalClassifier
 from unmask.peers.mesonet import MesoNet
 from unmask.verdict import Scanner

@@ -21,9 +21,9 @@ from unmask import __version__
 from unmask.errors import UnmaskError
 from unmask.faces import ALIGNMENT, FaceAnalyzer
 from unmask.faces.analyzer import MIN_FACE_SIZE, TILE_BELOW_FRACTION
-from unmask.faces.extract import INDEX_FILE, MAX_FACES, collect_inputs, extract_faces
+from unmask.faces.extract import INDEX_FILE, MAX_FACES, extract_faces
 from unmask.forge.forgeries import KINDS
-from unmask.media import Limits, MediaInfo, Sampling, probe
+from unmask.media import Limits, MediaInfo, Sampling, collect_inputs, probe
 from unmask.models import FakeClassifier
 from unmask.models.temporal import TemporalClassifier, on_by_default
 from unmask.report import (

@@ -7,7 +7,7 @@ import pytest
 
 from unmask.faces import ALIGNMENT, CropContract, FaceAnalyzer, align_face
 from unmask.faces.geometry import apply_transform
-from unmask.faces.mesh import LEFT_EYE_RING, RIGHT_EYE_RING
+from unmask.faces.regions import LEFT_EYE_RING, RIGHT_EYE_RING
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import pytest
 
 from unmask.errors import UnmaskError
 from unmask.faces import FaceAnalyzer, extract_faces
-from unmask.faces.extract import collect_inputs
 from unmask.media import Sampling
 
 
@@ -85,14 +84,6 @@ def test_folders_are_walked_and_output_is_left_out(tmp_path, media, analyzer):
     # A second run over the same folder must not read the first run's crops as inputs.
     again = extract_faces([source], out, analyzer=analyzer, progress=False)
     assert again.files == 2
-
-
-def test_same_names_from_two_inputs_do_not_collide(tmp_path, media):
-    for folder in ("x", "y"):
-        (tmp_path / folder).mkdir()
-        shutil.copy(media / "astronaut.jpg", tmp_path / folder / "a.jpg")
-    files, ignored = collect_inputs([tmp_path / "x" / "a.jpg", tmp_path / "y" / "a.jpg", tmp_path / "missing.jpg"])
-    assert [f.key for f in files] == ["a_jpg", "a_jpg-2", "missing_jpg"] and ignored == 0
 
 
 def test_rerun_replaces_old_crops(tmp_path, media, analyzer):

@@ -3,7 +3,8 @@ import pytest
 
 from mediagen import ASTRONAUT_CHIN, ASTRONAUT_EYES, ASTRONAUT_NOSE
 from unmask.faces.detector import FaceDetector
-from unmask.faces.mesh import LEFT_EYE_RING, NUM_LANDMARKS, RIGHT_EYE_RING, FaceMesh
+from unmask.faces.mesh import FaceMesh
+from unmask.faces.regions import LEFT_EYE_RING, NUM_LANDMARKS, RIGHT_EYE_RING
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from unmask.faces.mesh import LEFT_EYE_RING, RIGHT_EYE_RING
+from unmask.faces.regions import LEFT_EYE_RING, RIGHT_EYE_RING, face_mask
 from unmask.forge import (
     ANIMATION_KINDS,
     ClipForgery,
@@ -15,7 +15,6 @@ from unmask.forge import (
     write_clip_sheet,
     write_side_by_side,
 )
-from unmask.forge.masks import face_mask
 from unmask.media import probe
 
 FRAMES = 6

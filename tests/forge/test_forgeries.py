@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from unmask.faces.regions import REGIONS, face_mask
 from unmask.forge import (
     KINDS,
     make_forgery,
@@ -10,7 +11,6 @@ from unmask.forge import (
     weights_with,
     whole_rerender,
 )
-from unmask.forge.masks import REGIONS, face_mask, region_mask, soften
 
 
 def blurred(image: np.ndarray) -> np.ndarray:
@@ -73,23 +73,6 @@ def test_partial_composite_stays_in_its_region(astronaut_face, region):
     centre = landmarks[list(REGIONS[region]), :2].mean(axis=0)
     ys, xs = np.nonzero(forgery.mask > 0.5)
     assert abs(xs.mean() - centre[0]) < 20 and abs(ys.mean() - centre[1]) < 20
-
-
-def test_masks_lie_in_unit_interval(astronaut_face):
-    image, landmarks = astronaut_face
-    rng = np.random.default_rng(0)
-    for mask in (
-        face_mask(landmarks, image.shape[:2]),
-        face_mask(landmarks, image.shape[:2], forehead=False),
-        *(region_mask(landmarks, image.shape[:2], region) for region in REGIONS),
-    ):
-        soft = soften(mask, rng)
-        assert soft.dtype == np.float32 and soft.min() >= 0 and soft.max() == pytest.approx(1.0)
-
-
-def test_no_forehead_mask_is_smaller(astronaut_face):
-    image, landmarks = astronaut_face
-    assert face_mask(landmarks, image.shape[:2], forehead=False).sum() < face_mask(landmarks, image.shape[:2]).sum()
 
 
 def test_make_forgery_draws_every_kind_and_skips_reconstruction_without_an_autoencoder(astronaut_face):

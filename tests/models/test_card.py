@@ -6,7 +6,8 @@ import pytest
 
 from unmask.errors import ModelError
 from unmask.faces import ALIGNMENT
-from unmask.models import WEIGHTS, FakeClassifier, load_card, sha256_of
+from unmask.media import sha256_of
+from unmask.models import WEIGHTS, FakeClassifier, load_card
 
 
 def test_shipped_card_names_everything_and_matches_its_weights():

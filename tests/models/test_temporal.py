@@ -6,8 +6,9 @@ import pytest
 
 from unmask.errors import ModelError
 from unmask.faces.align import ALIGNMENT
-from unmask.forge.masks import MOUTH
-from unmask.models.card import WEIGHTS, sha256_of
+from unmask.faces.regions import MOUTH
+from unmask.media import sha256_of
+from unmask.models.card import WEIGHTS
 from unmask.models.temporal import (
     DEFAULT_STEP,
     FEATURE_NAMES,

@@ -1,6 +1,8 @@
 import dataclasses
 import importlib.util
 import json
+import runpy
+import sys
 from pathlib import Path
 
 import cv2
@@ -14,7 +16,7 @@ ort = pytest.importorskip("onnxruntime")
 from unmask.faces.align import ALIGNMENT  # noqa: E402
 from unmask.forge.animate import ANIMATION_KINDS  # noqa: E402
 from unmask.forge.sources import TrackFrames, load_tracks  # noqa: E402
-from unmask.models.card import sha256_of  # noqa: E402
+from unmask.media import sha256_of  # noqa: E402
 from unmask.models.temporal import FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, TemporalClassifier  # noqa: E402
 from unmask.train.config import IDENTITY_FEATURES, TEXTURE_LEVELS, ignore_arguments  # noqa: E402
 from unmask.train.temporal import (  # noqa: E402
@@ -316,9 +318,8 @@ def test_a_tiny_run_writes_the_model_and_its_card(tmp_path, astronaut_face):
     assert tool.main([str(tmp_path / "faces")]) == 2  # not a training run: one line, no traceback
 
 
-def test_the_command_line_trains_the_branch(tmp_path, astronaut_face, capsys):
+def test_the_command_line_trains_the_branch(tmp_path, astronaut_face, capsys, monkeypatch):
     from unmask.cli import main
-    from unmask.train.temporal import main as module_main
 
     image, landmarks = astronaut_face
     faces = write_faces_folder(tmp_path / "faces", image, landmarks, [("a", 8, 1), ("b", 8, 1), ("c", 8, 1)])
@@ -350,8 +351,10 @@ def test_the_command_line_trains_the_branch(tmp_path, astronaut_face, capsys):
     with pytest.raises(SystemExit):
         main(["train-temporal", *argv, "--ignore", "no-such-feature"])
     assert "no feature or group 'no-such-feature'" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as stop:  # python -m unmask.train.temporal is the same command
-        module_main(["--help"])
+    # python -m unmask train-temporal is the same command (training does not import the command line).
+    monkeypatch.setattr(sys, "argv", ["unmask", "train-temporal", "--help"])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_module("unmask", run_name="__main__")
     assert stop.value.code == 0 and "unmask train-temporal" in capsys.readouterr().out
 
 

@@ -103,7 +103,7 @@ def test_paired_pairs_share_one_history(crops, monkeypatch):
     """With a paired history the real crop and its forgery get the same laundering: a "forgery" that changes
     nothing comes out of every paired history equal to its real half, and out of independent ones not."""
     import unmask.train.data as data
-    from unmask.forge.forgeries import Forgery
+    from unmask.forge.blend import Forgery
 
     def unchanged(image, landmarks, rng, reconstruct=None, weights=None):
         return Forgery(image=image.copy(), mask=np.zeros(image.shape[:2], np.float32), kind="self_blend")

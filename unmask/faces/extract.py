@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,20 +26,12 @@ from unmask.errors import UnmaskError
 from unmask.faces.align import ALIGNMENT, CropContract, align_face
 from unmask.faces.analyzer import FaceAnalyzer
 from unmask.faces.tracking import FaceTracker
-from unmask.media import MEDIA_EXTENSIONS, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
+from unmask.media import InputFile, Limits, MediaInfo, Sampling, collect_inputs, expected_frames, probe, read_frames
 
 INDEX_FILE = "index.jsonl"
 RUN_FILE = "run.json"
 CROPS_FOLDER = "crops"
 MAX_FACES = 20
-
-
-@dataclass(frozen=True)
-class InputFile:
-    """A file to process and the name of its crop folder (its path relative to the input it came from)."""
-
-    path: Path
-    key: str
 
 
 @dataclass
@@ -62,53 +53,6 @@ class ExtractSummary:
             "errors": len(self.errors),
             "ignored_non_media_files": self.ignored,
         }
-
-
-def _key(relative: Path) -> str:
-    """A folder name for a file's crops: its relative path, with the extension kept but its dot replaced."""
-    parts = [re.sub(r"[^\w.-]+", "_", part) for part in relative.parts]
-    parts[-1] = parts[-1].replace(".", "_")
-    return "/".join(part or "_" for part in parts)
-
-
-def collect_inputs(
-    inputs: Iterable[str | os.PathLike[str]], exclude: Path | None = None
-) -> tuple[list[InputFile], int]:
-    """Expand files and folders into the files to process, and count the non-media files left out.
-
-    Files named directly are taken whatever their name (their content decides). Folders are walked in sorted
-    order for files with a media extension, skipping hidden entries and ``exclude`` (the output folder).
-    """
-    files: list[InputFile] = []
-    ignored = 0
-    excluded = exclude.resolve() if exclude else None
-    for item in inputs:
-        path = Path(item)
-        if not path.is_dir():
-            files.append(InputFile(path, _key(Path(path.name))))
-            continue
-        root_name = path.resolve().name or "input"
-        for folder, subfolders, names in os.walk(path):
-            subfolders[:] = sorted(
-                name
-                for name in subfolders
-                if not name.startswith(".") and (excluded is None or Path(folder, name).resolve() != excluded)
-            )
-            for name in sorted(names):
-                if name.startswith("."):
-                    continue
-                file = Path(folder, name)
-                if file.suffix.lower() not in MEDIA_EXTENSIONS:
-                    ignored += 1
-                    continue
-                files.append(InputFile(file, _key(Path(root_name) / file.relative_to(path))))
-    seen: dict[str, int] = {}
-    unique = []
-    for entry in files:
-        count = seen.get(entry.key, 0) + 1
-        seen[entry.key] = count
-        unique.append(entry if count == 1 else InputFile(entry.path, f"{entry.key}-{count}"))
-    return unique, ignored
 
 
 class FaceExtractor:

@@ -17,55 +17,12 @@ import numpy as np
 
 from unmask.faces.detector import Detection
 from unmask.faces.geometry import apply_transform, square_transform
+from unmask.faces.regions import LEFT_EYE_RING, NUM_LANDMARKS, RIGHT_EYE_RING
 from unmask.faces.tflite import TFLiteModel, sigmoid
 
 MODEL_FILE = "face_landmark.tflite"
 INPUT_SIZE = 192
-NUM_LANDMARKS = 468
 ROI_SCALE = 1.5
-
-# Mesh indices of the contour of each eye: the eye on the image's left (the subject's right) first.
-LEFT_EYE_RING = (33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173)
-RIGHT_EYE_RING = (263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398)
-# Mesh indices around the face, from the forehead clockwise on screen, as MediaPipe draws the face oval.
-FACE_OVAL = (
-    10,
-    338,
-    297,
-    332,
-    284,
-    251,
-    389,
-    356,
-    454,
-    323,
-    361,
-    288,
-    397,
-    365,
-    379,
-    378,
-    400,
-    377,
-    152,
-    148,
-    176,
-    149,
-    150,
-    136,
-    172,
-    58,
-    132,
-    93,
-    234,
-    127,
-    162,
-    21,
-    54,
-    103,
-    67,
-    109,
-)
 
 
 def face_square(landmarks: np.ndarray, upright: bool = True) -> tuple[np.ndarray, float, float]:

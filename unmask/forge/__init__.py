@@ -19,10 +19,9 @@ from unmask.forge.animate import (
     write_side_by_side,
 )
 from unmask.forge.augment import jpeg, post_augment
+from unmask.forge.blend import Forgery, Reconstructor
 from unmask.forge.forgeries import (
     KINDS,
-    Forgery,
-    Reconstructor,
     make_forgery,
     partial_composite,
     reconstruction_blend,

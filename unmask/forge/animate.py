@@ -35,19 +35,19 @@ import cv2
 import numpy as np
 
 from unmask.faces.geometry import mesh_triangles, with_border_anchors
-from unmask.faces.mesh import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
-from unmask.forge.forgeries import Reconstructor, blend
-from unmask.forge.masks import MOUTH, displace, face_mask, smooth_field, soften
+from unmask.faces.regions import (
+    NUM_LANDMARKS,
+    UNDER_NOSE,
+    eyes_mask,
+    face_mask,
+    head_mask,
+    mouth_and_chin_mask,
+)
+from unmask.forge.blend import Reconstructor, blend
+from unmask.forge.masks import soft_seam, soften
 from unmask.media import write_jpeg, write_video
 
 ANIMATION_KINDS = ("reenact", "lipsync", "rerender", "oneshot")
-NUM_LANDMARKS = 468
-
-# Mesh points along the jaw from one side of the chin to the other: a lip-sync render replaces the face from
-# the mouth down to here.
-CHIN = (172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397)
-# Landmark 2 sits under the nose tip: points below it move with the mouth and jaw, points above with the skull.
-UNDER_NOSE = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,13 +87,6 @@ def _check_clip(
     if not np.isfinite(array).all():
         raise ValueError("landmarks must be finite")
     return np.stack([np.asarray(item) for item in items]), array
-
-
-def _hull(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """The filled convex hull of (N, 2+) points as a float32 mask of 0 and 1."""
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points[:, :2]).astype(np.int32)), 1)
-    return mask.astype(np.float32)
 
 
 def _backward_maps(
@@ -162,30 +155,6 @@ def _resample(image: np.ndarray, factor: float, interpolation: int) -> np.ndarra
     return cv2.resize(small, (width, height), interpolation=interpolation)
 
 
-def _grown_hull(landmarks: np.ndarray, shape: tuple[int, int], scale: float, lift: float) -> np.ndarray:
-    """The mesh hull scaled by ``scale`` about its centre and raised by ``lift`` of its height: takes hair along."""
-    points = landmarks[:, :2]
-    centre = (points.min(axis=0) + points.max(axis=0)) / 2
-    grown = centre + (points - centre) * scale
-    grown[:, 1] -= lift * float(np.ptp(points[:, 1]))
-    return _hull(grown, shape)
-
-
-def _face_width(landmarks: np.ndarray) -> float:
-    return float(np.ptp(landmarks[list(FACE_OVAL), 0]))
-
-
-def _soft_seam(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A gentler :func:`~unmask.forge.masks.soften` for small regions: a slight deformation and one blur, so a
-    mouth mask does not spread up to the eyes. Peaks at 1."""
-    size = mask.shape[0]
-    mask = displace(mask, smooth_field(mask.shape, 0.015 * size, rng), border=cv2.BORDER_CONSTANT)
-    kernel = max(3, int(rng.uniform(0.04, 0.09) * size) // 2 * 2 + 1)
-    mask = cv2.GaussianBlur(mask, (kernel, kernel), 0)
-    peak = float(mask.max())
-    return np.clip(mask / peak, 0.0, 1.0).astype(np.float32) if peak > 0 else mask.astype(np.float32)
-
-
 def _forgery(frames: list[np.ndarray], masks: list[np.ndarray], kind: str, detail: str) -> ClipForgery:
     return ClipForgery(np.stack(frames), np.stack(masks).astype(np.float32), kind, detail)
 
@@ -222,7 +191,7 @@ def reenact_clip(
         if factor > 1:
             warped = _resample(warped, factor, cv2.INTER_LINEAR)
         region = (
-            _grown_hull(driving[target], (height, width), scale, lift)
+            head_mask(driving[target], (height, width), scale, lift)
             if whole
             else face_mask(driving[target], (height, width))
         )
@@ -261,13 +230,6 @@ def _mismatched_order(count: int, rng: np.random.Generator) -> tuple[np.ndarray,
     return frames[::-1].copy(), "reverse"
 
 
-def _mouth_to_chin(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """The hull of the lips and the chin, grown by a twentieth of the face's width."""
-    mask = _hull(landmarks[list(MOUTH + CHIN), :2], shape)
-    grow = max(1, round(0.05 * _face_width(landmarks)))
-    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
-
-
 def lipsync_clip(
     frames: Sequence[np.ndarray] | np.ndarray, landmarks: Sequence[np.ndarray] | np.ndarray, rng: np.random.Generator
 ) -> ClipForgery:
@@ -297,8 +259,10 @@ def lipsync_clip(
         mouth = mesh_warp(clip[other], marks[other], shape, triangles)
         mouth = np.clip(_resample(mouth, factor, interpolation).astype(np.float32) + colour, 0, 255)
         # Both chins: where the new jaw is higher, the real one must not show under it.
-        region = np.maximum(_mouth_to_chin(shape, (height, width)), _mouth_to_chin(marks[target], (height, width)))
-        mask = _soft_seam(region, np.random.default_rng(mask_seed))
+        region = np.maximum(
+            mouth_and_chin_mask(shape, (height, width)), mouth_and_chin_mask(marks[target], (height, width))
+        )
+        mask = soft_seam(region, np.random.default_rng(mask_seed))
         forged.append(blend(clip[target], mouth, mask, "lipsync").image)
         masks.append(mask)
     detail = f"{how} render=1/{factor:.1f} colour={'shifted' if colour.any() else 'kept'}"
@@ -308,17 +272,6 @@ def lipsync_clip(
 def _unsharp(image: np.ndarray, sigma: float, amount: float) -> np.ndarray:
     blurred = cv2.GaussianBlur(image, (0, 0), sigma)
     return image.astype(np.float32) * (1 + amount) - blurred.astype(np.float32) * amount
-
-
-def _eyes_mask(landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Both eyes' hulls grown a little and feathered, so the sharpening has no edge of its own."""
-    mask = np.maximum(
-        _hull(landmarks[list(LEFT_EYE_RING), :2], shape), _hull(landmarks[list(RIGHT_EYE_RING), :2], shape)
-    )
-    grow = max(1, round(0.04 * _face_width(landmarks)))
-    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
-    kernel = 2 * grow + 1
-    return cv2.GaussianBlur(mask, (kernel, kernel), 0)
 
 
 def rerender_clip(
@@ -331,7 +284,7 @@ def rerender_clip(
 
     The restoration loses resolution (down 3-6x and back up), smooths skin while keeping edges (bilateral
     filter), over-sharpens the eyes and may shift the colour; or, when ``reconstruct`` (an autoencoder, as in
-    :class:`~unmask.forge.forgeries.Reconstructor`) is given, half the time the crop goes through it instead.
+    :data:`~unmask.forge.blend.Reconstructor`) is given, half the time the crop goes through it instead.
     Settings are drawn once per clip; sometimes a small per-frame flicker of brightness is added, as frame-by-frame
     generators show. The mask is the face's mesh hull: the face is re-rendered whole, with no seam to find. Each
     frame is re-rendered on its own, so a clip of one frame is allowed (the frame detector learns from those).
@@ -366,7 +319,7 @@ def rerender_clip(
                 image = np.clip(_unsharp(image, 1.5, crisp), 0, 255).astype(np.uint8)
         result = image.astype(np.float32)
         if sharpen_eyes:
-            eyes = _eyes_mask(marks[number], (height, width))[..., None]
+            eyes = eyes_mask(marks[number], (height, width))[..., None]  # sharpened with no edge of its own
             result = eyes * _unsharp(image, eye_sigma, eye_amount) + (1 - eyes) * result
         result += colour + (rng.normal(0, flicker) if flicker else 0.0)
         forged.append(np.clip(np.rint(result), 0, 255).astype(np.uint8))

@@ -19,16 +19,13 @@ its soft mask ``m`` in [0, 1], the weight with which the altered copy was blende
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
-from unmask.forge.masks import REGIONS, displace, face_mask, region_mask, smooth_field, soften
-
-Reconstructor = Callable[[np.ndarray], np.ndarray]
-"""Re-renders an RGB uint8 crop into an RGB uint8 image of the same size."""
+from unmask.faces.regions import NUM_LANDMARKS, REGIONS, face_mask, region_mask
+from unmask.forge.animate import rerender_clip
+from unmask.forge.blend import Forgery, Reconstructor, blend
+from unmask.forge.masks import displace, smooth_field, soften
 
 BLEND_RATIOS = (0.25, 0.5, 0.75, 1.0, 1.0, 1.0)
 KINDS = ("self_blend", "reconstruction", "partial", "rerender")
@@ -36,25 +33,11 @@ DEFAULT_WEIGHTS = {"self_blend": 0.5, "reconstruction": 0.25, "partial": 0.25}
 """The shares of the forgery kinds when none are given (whole re-renders only on request: see :func:`weights_with`)."""
 
 
-@dataclass(frozen=True, eq=False)
-class Forgery:
-    """A forged crop, the per-pixel blend weight of the altered copy, and which forgery made it."""
-
-    image: np.ndarray
-    mask: np.ndarray
-    kind: str
-    detail: str = ""
-
-    def boundary(self) -> np.ndarray:
-        """The blending-boundary map ``4 m (1 - m)`` (Face X-ray's target): 1 where the blend is half-and-half."""
-        return 4.0 * self.mask * (1.0 - self.mask)
-
-
 def _check(image: np.ndarray, landmarks: np.ndarray) -> None:
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an RGB uint8 image, got {image.dtype} {image.shape}")
-    if landmarks.ndim != 2 or landmarks.shape[0] != 468 or landmarks.shape[1] < 2:
-        raise ValueError(f"expected 468 landmarks, got {landmarks.shape}")
+    if landmarks.ndim != 2 or landmarks.shape[0] != NUM_LANDMARKS or landmarks.shape[1] < 2:
+        raise ValueError(f"expected {NUM_LANDMARKS} landmarks, got {landmarks.shape}")
 
 
 def jitter_colour(image: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
@@ -89,14 +72,6 @@ def small_warp(image: np.ndarray, rng: np.random.Generator, shift: float = 0.03,
     matrix[:, 2] += rng.uniform(-shift, shift, size=2) * (width, height)
     warped = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     return displace(warped, smooth_field((height, width), 0.01 * width, rng))
-
-
-def blend(original: np.ndarray, altered: np.ndarray, mask: np.ndarray, kind: str, detail: str = "") -> Forgery:
-    """``mask * altered + (1 - mask) * original``, rounded to uint8; where the mask is 0 the original is kept."""
-    weight = mask[..., None]
-    mixed = weight * altered.astype(np.float32) + (1 - weight) * original.astype(np.float32)
-    image = np.where(weight > 0, np.clip(np.rint(mixed), 0, 255), original).astype(np.uint8)
-    return Forgery(image=image, mask=mask.astype(np.float32), kind=kind, detail=detail)
 
 
 def blend_mask(landmarks: np.ndarray, shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, str]:
@@ -155,8 +130,6 @@ def whole_rerender(
 ) -> Forgery:
     """The whole crop re-rendered, background included, with no seam: one frame of
     :func:`~unmask.forge.animate.rerender_clip` (restoration-like or, half the time when given, the autoencoder)."""
-    from unmask.forge.animate import rerender_clip  # animate builds on this module: imported here, not above
-
     _check(image, landmarks)
     clip = rerender_clip(image[None], landmarks[None], rng, reconstruct)
     return blend(image, clip.frames[0], np.ones(image.shape[:2], np.float32), "rerender", clip.detail)

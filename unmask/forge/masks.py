@@ -1,54 +1,14 @@
-"""Soft masks for training forgeries, drawn from the 468-point face mesh of an aligned crop.
+"""The random deformation and softening of masks for training forgeries.
 
-A mask starts as the convex hull of a set of mesh points (the whole face, the face without its forehead, or one
-region: an eye with its brow, the nose, the mouth), is deformed by a smooth random displacement field, eroded or
-dilated, and blurred twice with random kernels, so that its edge is never the same twice. Values lie in [0, 1].
+A forgery's mask starts as a region of the face mesh (:mod:`unmask.faces.regions`: the whole face, the face
+without its forehead, or one part), is deformed by a smooth random displacement field, eroded or dilated, and
+blurred with random kernels, so that its edge is never the same twice. Values lie in [0, 1].
 """
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
-
-from unmask.faces.mesh import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
-
-# Mesh indices of the brows (the image's left brow first) and of the nose and the outer lip line.
-LEFT_BROW = (46, 53, 52, 65, 55, 70, 63, 105, 66, 107)
-RIGHT_BROW = (276, 283, 282, 295, 285, 300, 293, 334, 296, 336)
-NOSE = (168, 6, 197, 195, 5, 4, 1, 19, 94, 2, 98, 327, 48, 278, 64, 294, 129, 358, 49, 279, 115, 344)
-MOUTH = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
-
-REGIONS: dict[str, tuple[int, ...]] = {
-    "left_eye": LEFT_EYE_RING + LEFT_BROW,
-    "right_eye": RIGHT_EYE_RING + RIGHT_BROW,
-    "nose": NOSE,
-    "mouth": MOUTH,
-}
-"""The facial parts that a partial composite may replace."""
-
-
-def _hull(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
-    hull = cv2.convexHull(np.round(points[:, :2]).astype(np.int32))
-    cv2.fillConvexPoly(mask, hull, 255)
-    return mask.astype(np.float32) / 255.0
-
-
-def face_mask(landmarks: np.ndarray, shape: tuple[int, int], forehead: bool = True) -> np.ndarray:
-    """The hull of the whole mesh, or, without ``forehead``, of the mesh from the brows down (crops are upright)."""
-    points = landmarks[:, :2]
-    if not forehead:
-        brow_line = float(np.mean(landmarks[list(LEFT_BROW + RIGHT_BROW), 1]))
-        points = points[points[:, 1] >= brow_line]
-    return _hull(points, shape)
-
-
-def region_mask(landmarks: np.ndarray, shape: tuple[int, int], region: str) -> np.ndarray:
-    """The hull of one of :data:`REGIONS`, grown by a tenth of the face's width so it takes some skin with it."""
-    mask = _hull(landmarks[list(REGIONS[region]), :2], shape)
-    oval = landmarks[list(FACE_OVAL), 0]
-    grow = max(1, round(0.1 * float(oval.max() - oval.min())))
-    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
 
 
 def smooth_field(shape: tuple[int, int], amplitude: float, rng: np.random.Generator, cells: int = 4) -> np.ndarray:
@@ -84,3 +44,14 @@ def soften(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if peak <= 0:
         return mask
     return np.clip(mask / peak, 0.0, 1.0).astype(np.float32)
+
+
+def soft_seam(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A gentler :func:`soften` for small regions: a slight deformation and one blur, so a mouth mask does not
+    spread up to the eyes. Peaks at 1."""
+    size = mask.shape[0]
+    mask = displace(mask, smooth_field(mask.shape, 0.015 * size, rng), border=cv2.BORDER_CONSTANT)
+    kernel = max(3, int(rng.uniform(0.04, 0.09) * size) // 2 * 2 + 1)
+    mask = cv2.GaussianBlur(mask, (kernel, kernel), 0)
+    peak = float(mask.max())
+    return np.clip(mask / peak, 0.0, 1.0).astype(np.float32) if peak > 0 else mask.astype(np.float32)

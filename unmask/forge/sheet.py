@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from unmask.forge.animate import make_clip_forgery, write_clip_sheet, write_side_by_side
-from unmask.forge.forgeries import Forgery, Reconstructor
+from unmask.forge.blend import Forgery, Reconstructor
 from unmask.forge.sources import TrackFrames
 from unmask.media import write_jpeg
 

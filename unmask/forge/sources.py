@@ -14,8 +14,7 @@ import numpy as np
 
 from unmask.faces.align import CropContract
 from unmask.faces.extract import INDEX_FILE, RUN_FILE, extract_faces
-from unmask.media import Sampling
-from unmask.models.card import sha256_of
+from unmask.media import Sampling, sha256_of
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,10 +1,11 @@
 """Media: decoding images and videos into upright RGB frames, with limits and frame sampling.
 
-Knows nothing of faces. ``probe`` describes a file, ``read_frames`` streams the frames a :class:`Sampling`
-(and a :class:`Burst`) keeps, ``read_image`` decodes a still. Bad input raises a
-:class:`~unmask.errors.MediaError` with a one-line message.
+Knows nothing of faces. ``collect_inputs`` expands files and folders into media files, ``probe`` describes a
+file, ``read_frames`` streams the frames a :class:`Sampling` (and a :class:`Burst`) keeps, ``read_image``
+decodes a still. Bad input raises a :class:`~unmask.errors.MediaError` with a one-line message.
 """
 
+from unmask.media.files import InputFile, collect_inputs, sha256_of
 from unmask.media.reader import FrameSelector, probe, read_frames, read_image
 from unmask.media.sniff import IMAGE_EXTENSIONS, MEDIA_EXTENSIONS, VIDEO_EXTENSIONS, sniff
 from unmask.media.types import Burst, Frame, Limits, MediaInfo, Sampling, expected_frames
@@ -17,14 +18,17 @@ __all__ = [
     "Burst",
     "Frame",
     "FrameSelector",
+    "InputFile",
     "Limits",
     "MediaInfo",
     "Sampling",
+    "collect_inputs",
     "expected_frames",
     "probe",
     "read_frames",
     "read_image",
     "reencode_h264",
+    "sha256_of",
     "sniff",
     "write_jpeg",
     "write_video",

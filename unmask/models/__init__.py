@@ -3,7 +3,7 @@
 Comes after :mod:`unmask.faces` in the data flow: it scores aligned crops, and knows nothing of files.
 """
 
-from unmask.models.card import DEFAULT_MODEL, WEIGHTS, ModelCard, Threshold, load_card, sha256_of
+from unmask.models.card import DEFAULT_MODEL, WEIGHTS, ModelCard, Threshold, load_card
 from unmask.models.classifier import FakeClassifier
 from unmask.models.registry import available, load
 
@@ -16,5 +16,4 @@ __all__ = [
     "available",
     "load",
     "load_card",
-    "sha256_of",
 ]

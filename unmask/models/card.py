@@ -16,7 +16,6 @@ the limitations) is for people.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
 
 from unmask.errors import ModelError
 from unmask.faces.align import CropContract
+from unmask.media import sha256_of
 
 WEIGHTS = Path(__file__).parent / "weights"
 DEFAULT_MODEL = "unmask-blend"
@@ -48,15 +48,6 @@ TRAINING_LICENCES = {
     "nist_meds": "NIST MEDS-II / CC BY 2.0 (attribution in NOTICE)",
     "pexels": "Pexels licence (presumed)",
 }
-
-
-def sha256_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """The hex sha256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def training_folder(source: str | os.PathLike[str]) -> str:

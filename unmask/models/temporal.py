@@ -27,15 +27,34 @@ import numpy as np
 
 from unmask.errors import ModelError
 from unmask.faces.geometry import mesh_triangles, with_border_anchors
-from unmask.faces.mesh import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
-from unmask.forge.masks import MOUTH, face_mask
+from unmask.faces.regions import (
+    CHEEK_SIDES,
+    CHEEKS,
+    CHIN_TIP,
+    EYES,
+    FACE_OVAL,
+    JAW,
+    LEFT_EYE_CORNERS,
+    LEFT_EYE_LIDS,
+    LEFT_EYE_RING,
+    LIPS,
+    LOWER_INNER_LIP,
+    MOUTH,
+    MOUTH_CORNERS,
+    NOSE_TIP,
+    NUM_LANDMARKS,
+    RIGHT_EYE_CORNERS,
+    RIGHT_EYE_LIDS,
+    RIGHT_EYE_RING,
+    UPPER_INNER_LIP,
+    hull_mask,
+)
 from unmask.media import Burst
 from unmask.models.card import WEIGHTS, ModelCard, load_card, open_session
 
 FEATURES_VERSION = "temporal-features-v1"
 DEFAULT_TEMPORAL_MODEL = "unmask-temporal"
 TEMPORAL_CARD = WEIGHTS / f"{DEFAULT_TEMPORAL_MODEL}.json"  # the shipped temporal model's card
-NUM_LANDMARKS = 468
 
 # Seconds between the frames a scan reads for this branch (a burst of the card's ``window`` frames, centred in
 # the clip): the training crops were every 2nd frame of 25-30 fps clips, 0.067-0.08 s apart, and windows took
@@ -47,19 +66,6 @@ BURST_STEP_S = 0.075
 # to: the model was trained on steps of about 0.07-0.6 s, and a step outside it is read as its nearest end.
 DEFAULT_STEP = 0.2
 MIN_STEP, MAX_STEP = 1 / 60, 1.0
-
-# Mesh points (MediaPipe face mesh, 468 points) that the geometric features read.
-UPPER_INNER_LIP, LOWER_INNER_LIP = 13, 14
-MOUTH_CORNERS = (61, 291)
-LEFT_EYE_LIDS, LEFT_EYE_CORNERS = (159, 145), (33, 133)
-RIGHT_EYE_LIDS, RIGHT_EYE_CORNERS = (386, 374), (263, 362)
-NOSE_TIP = 1
-CHEEK_SIDES = (234, 454)  # the widest points of the face oval, left and right
-CHIN_TIP = 152
-CHEEKS = (205, 425)  # the middle of each cheek, between the nose wing and the face oval
-JAW = (172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397)
-LIPS = (*MOUTH, 13, 14, 78, 308, 82, 312, 87, 317)
-EYES = LEFT_EYE_RING + RIGHT_EYE_RING
 
 REGIONS = ("face", "mouth", "eyes", "cheeks", "ring")
 """Where texture is measured: the mesh hull; the lips grown by a third; both eyes grown by half; a disc on each
@@ -113,17 +119,6 @@ NUM_FEATURES = len(FEATURE_NAMES)
 _SMALL = 56  # side of the copy colour is read from: colour varies slowly, and Lab on 224 px costs more
 
 
-def _hull_mask(points: np.ndarray, shape: tuple[int, int], scale: float = 1.0) -> np.ndarray:
-    """The filled convex hull of ``points`` scaled about their centroid, as uint8 0/1."""
-    points = np.asarray(points, dtype=np.float64)[:, :2]
-    if scale != 1.0:
-        centre = points.mean(axis=0)
-        points = centre + (points - centre) * scale
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points).astype(np.int32)), 1)
-    return mask
-
-
 def _eye_distance(points: np.ndarray) -> float:
     left = points[list(LEFT_EYE_RING)].mean(axis=0)
     right = points[list(RIGHT_EYE_RING)].mean(axis=0)
@@ -133,17 +128,17 @@ def _eye_distance(points: np.ndarray) -> float:
 def _region_masks(points: np.ndarray, valid: np.ndarray) -> dict[str, np.ndarray]:
     """Uint8 masks of :data:`REGIONS` for one frame (``valid``: pixels that came from the frame, not padding)."""
     shape = valid.shape
-    face = (face_mask(points, shape) > 0).astype(np.uint8)
-    eyes = _hull_mask(points[list(LEFT_EYE_RING)], shape, 1.5) | _hull_mask(points[list(RIGHT_EYE_RING)], shape, 1.5)
+    face = hull_mask(points, shape)
+    eyes = hull_mask(points[list(LEFT_EYE_RING)], shape, 1.5) | hull_mask(points[list(RIGHT_EYE_RING)], shape, 1.5)
     cheeks = np.zeros(shape, np.uint8)
     radius = max(2, round(0.15 * _eye_distance(points)))
     for index in CHEEKS:
         x, y = np.round(points[index]).astype(int)
         cv2.circle(cheeks, (int(x), int(y)), radius, 1, -1)
-    ring = valid & (1 - _hull_mask(points[list(FACE_OVAL)], shape, 1.1))
+    ring = valid & (1 - hull_mask(points[list(FACE_OVAL)], shape, 1.1))
     return {
         "face": face & valid,
-        "mouth": _hull_mask(points[list(MOUTH)], shape, 1.35) & valid,
+        "mouth": hull_mask(points[list(MOUTH)], shape, 1.35) & valid,
         "eyes": eyes & valid,
         "cheeks": cheeks & face & valid,
         "ring": ring,
@@ -182,8 +177,8 @@ def _colour(crop: np.ndarray, points: np.ndarray) -> list[float]:
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32) / 255.0
     scaled = points * (_SMALL / size)
     valid = (small.max(axis=2) > 0).astype(np.uint8)
-    face = _hull_mask(scaled, (_SMALL, _SMALL)) & valid
-    ring = valid & (1 - _hull_mask(scaled[list(FACE_OVAL)], (_SMALL, _SMALL), 1.1))
+    face = hull_mask(scaled, (_SMALL, _SMALL)) & valid
+    ring = valid & (1 - hull_mask(scaled[list(FACE_OVAL)], (_SMALL, _SMALL), 1.1))
     if cv2.countNonZero(face) < 4:
         return [0.0] * 5
     face_mean, face_std = cv2.meanStdDev(lab, mask=face)
@@ -281,7 +276,7 @@ class _StickingSpace:
         self.triangles = mesh_triangles(reference, shape)
         corners = with_border_anchors(reference, shape)[self.triangles]  # (M, 3, 2)
         # Only the face and a margin around it are compared: the bounding box of the hull grown by a quarter.
-        grown = _hull_mask(reference[list(FACE_OVAL)], shape, 1.25)
+        grown = hull_mask(reference[list(FACE_OVAL)], shape, 1.25)
         ys, xs = np.nonzero(grown)
         top, bottom = max(0, int(ys.min()) - 2), min(height, int(ys.max()) + 3)
         left, right = max(0, int(xs.min()) - 2), min(width, int(xs.max()) + 3)
@@ -312,11 +307,11 @@ class _StickingSpace:
         self.vertices = [np.ascontiguousarray(self.triangles[found][..., k]) for k in range(3)]
         # Region masks in the reference space, as flat indices into the box, 2 px inside it so the Laplacian of
         # the box's own edge never enters.
-        hull = _hull_mask(reference, shape)
-        eyes = _hull_mask(reference[list(LEFT_EYE_RING)], shape, 1.5)
-        eyes |= _hull_mask(reference[list(RIGHT_EYE_RING)], shape, 1.5)
-        mouth = _hull_mask(reference[list(MOUTH)], shape, 1.35)
-        edge = grown & (1 - _hull_mask(reference[list(FACE_OVAL)], shape, 1.05))
+        hull = hull_mask(reference, shape)
+        eyes = hull_mask(reference[list(LEFT_EYE_RING)], shape, 1.5)
+        eyes |= hull_mask(reference[list(RIGHT_EYE_RING)], shape, 1.5)
+        mouth = hull_mask(reference[list(MOUTH)], shape, 1.35)
+        edge = grown & (1 - hull_mask(reference[list(FACE_OVAL)], shape, 1.05))
         inner = np.zeros(shape, np.uint8)
         inner[top + 2 : bottom - 2, left + 2 : right - 2] = 1
         regions = {"skin": hull & (1 - eyes) & (1 - mouth), "mouth": mouth, "eyes": eyes, "edge": edge}

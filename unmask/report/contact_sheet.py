@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from unmask.faces.mesh import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
+from unmask.faces.regions import FACE_OVAL, LEFT_EYE_RING, RIGHT_EYE_RING
 from unmask.media import write_jpeg
 
 TILE = 128

@@ -26,7 +26,8 @@ from tqdm import tqdm
 
 from unmask import __version__
 from unmask.evaluate.metrics import roc_auc
-from unmask.forge.forgeries import Reconstructor, weights_with
+from unmask.forge.blend import Reconstructor
+from unmask.forge.forgeries import weights_with
 from unmask.forge.sources import Crop, crop_contract, load_crops, prepare_faces, split_by_source
 from unmask.media import Sampling
 from unmask.train.autoencoder import AutoEncoder, Reconstruct, to_tensor

@@ -25,7 +25,6 @@ import json
 import math
 import multiprocessing
 import os
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -42,13 +41,14 @@ from tqdm import tqdm
 from unmask import __version__
 from unmask.evaluate.metrics import roc_auc
 from unmask.faces.detector import Detection
-from unmask.faces.mesh import LEFT_EYE_RING, RIGHT_EYE_RING, FaceMesh
+from unmask.faces.mesh import FaceMesh
+from unmask.faces.regions import LEFT_EYE_RING, RIGHT_EYE_RING
 from unmask.forge.animate import ANIMATION_KINDS, make_clip_forgery
 from unmask.forge.augment import jpeg
-from unmask.forge.forgeries import Reconstructor
+from unmask.forge.blend import Reconstructor
 from unmask.forge.sources import TrackFrames, crop_contract, load_tracks, prepare_faces
-from unmask.media import Sampling, reencode_h264
-from unmask.models.card import ModelCard, Threshold, sha256_of, training_folder, training_sources
+from unmask.media import Sampling, reencode_h264, sha256_of
+from unmask.models.card import ModelCard, Threshold, training_folder, training_sources
 from unmask.models.temporal import BURST_STEP_S, FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, track_features
 from unmask.train.config import TemporalConfig, ignore_arguments
 
@@ -702,14 +702,3 @@ def train_temporal(
     }
     (run_dir / "temporal.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m unmask.train.temporal ...``: the same as ``unmask train-temporal ...``."""
-    from unmask.cli import main as cli
-
-    return cli(["train-temporal", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -34,8 +34,8 @@ from unmask.faces import Face, FaceAnalyzer, FaceTracker, align_face
 from unmask.faces.align import AlignedFace
 from unmask.faces.analyzer import as_rgb_uint8
 from unmask.faces.extract import MAX_FACES
-from unmask.media import Burst, Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
-from unmask.models import FakeClassifier, sha256_of
+from unmask.media import Burst, Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames, sha256_of
+from unmask.models import FakeClassifier
 from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
 from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, on_scale
 
