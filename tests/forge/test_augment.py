@@ -1,5 +1,8 @@
+import hashlib
+
 import numpy as np
 
+from mediagen import digest, scene
 from unmask.forge import jpeg, post_augment
 
 
@@ -31,3 +34,14 @@ def test_post_augment_is_seeded(astronaut_face):
     first, _ = post_augment(image, np.random.default_rng(5))
     second, _ = post_augment(image, np.random.default_rng(5))
     assert np.array_equal(first, second)
+
+
+def test_post_augment_is_pinned_bit_for_bit():
+    # Recorded before the operations moved to unmask.media.launder (opencv-python-headless 4.14.0, numpy 2.4.6):
+    # the same seed must draw the same numbers in the same order and give the same pixels. A dependency upgrade
+    # that changes a codec's output changes these too; re-record only after checking that it is that.
+    image = scene()
+    target = np.zeros(image.shape[:2], np.float32)
+    target[:, :20] = 1
+    outputs = [digest(*post_augment(image, np.random.default_rng(seed), target)) for seed in range(40)]
+    assert hashlib.sha256(" ".join(outputs).encode()).hexdigest()[:16] == "932a5e56d667124f"
