@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from mediagen import digest, scene
-from unmask.evaluate.robustness import LADDER, Laundering, parse_rungs
-from unmask.media import Sampling, probe, read_frames, write_video
+from unmask.evaluate.robustness import FRAME_OPERATIONS, LADDER, Laundering, parse_rungs
+from unmask.media import Sampling, launder, probe, read_frames, write_video
 
 
 def test_the_ladder_holds_every_rung_the_issue_names():
@@ -90,3 +90,24 @@ def test_rungs_are_pinned_bit_for_bit(tmp_path):
         "grain-5": "e8777ab2f14937c7",
         "grain-10": "1166580526f1d118",
     }
+
+
+def test_a_rung_is_the_laundering_operation_of_its_name_at_its_value(tmp_path):
+    image = scene()
+    for rung in LADDER:
+        if rung.videos_only:
+            continue
+        operation = getattr(launder, rung.kind)
+        assert FRAME_OPERATIONS[rung.kind] is operation
+        assert np.array_equal(rung.frame(image), operation(image, rung.value)), rung.name
+    # H.264 rungs: the whole file through launder.write_h264 at the rung's CRF
+    frames = [np.roll(scene(82, 96), k, axis=1) for k in range(4)]
+    write_video(tmp_path / "clip.mp4", frames, fps=12, crf=10, repeatable=True)
+    source = [frame.image for frame in read_frames(tmp_path / "clip.mp4", Sampling())]
+    launder.write_h264(tmp_path / "direct.mp4", source, 30, fps=12)
+    decoded = [
+        read_frames(path, Sampling())
+        for path in (tmp_path / "direct.mp4", LADDER[8].file(tmp_path / "clip.mp4", tmp_path))
+    ]
+    assert LADDER[8].name == "h264-crf30"
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(*decoded, strict=True))
