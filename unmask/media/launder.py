@@ -161,8 +161,7 @@ def h264(frames: np.ndarray | Sequence[np.ndarray], crf: int, fps: float = 25.0)
     frames = np.asarray(frames)
     if frames.ndim != 4 or len(frames) == 0:
         raise ValueError(f"H.264 needs a non-empty T x H x W x 3 stack of frames, not an array of shape {frames.shape}")
-    for frame in frames[:1]:
-        _check_image(frame)
+    _check_image(frames[0])  # one array: its first frame speaks for all
     height, width = frames.shape[1:3]
     padded = np.pad(frames, ((0, 0), (0, height % 2), (0, width % 2), (0, 0)), mode="edge")
     buffer = io.BytesIO()
