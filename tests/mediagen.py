@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import zlib
 from fractions import Fraction
@@ -72,3 +73,21 @@ def write_vfr_video(path: Path, frames: list[np.ndarray], times: list[float]) ->
             frame.time_base = Fraction(1, 1000)
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
+
+
+def scene(height: int = 83, width: int = 97, seed: int = 0) -> np.ndarray:
+    """A small RGB picture of odd size: colour ramps under noise, from black to white (so clipping shows)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    base = np.stack([x * 255 / width, y * 255 / height, (x + y) * 255 / (width + height)], axis=-1)
+    return np.clip(base + rng.normal(0, 20, base.shape), 0, 255).astype(np.uint8)
+
+
+def digest(*arrays: np.ndarray) -> str:
+    """16 hex digits of the sha256 of arrays' shapes, dtypes and bytes: pins outputs bit for bit."""
+    hashed = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        hashed.update(str((array.shape, array.dtype.str)).encode())
+        hashed.update(array.tobytes())
+    return hashed.hexdigest()[:16]

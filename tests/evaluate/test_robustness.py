@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from unmask.evaluate.robustness import LADDER, Laundering, parse_rungs
-from unmask.media import Sampling, probe, read_frames, write_video
+from mediagen import digest, scene
+from unmask.evaluate.robustness import FRAME_OPERATIONS, LADDER, Laundering, parse_rungs
+from unmask.media import Sampling, launder, probe, read_frames, write_video
 
 
 def test_the_ladder_holds_every_rung_the_issue_names():
@@ -56,3 +57,57 @@ def test_rungs_are_parsed_by_name():
         parse_rungs("jpeg-55")
     with pytest.raises(ValueError):
         Laundering("sepia", 1)
+
+
+def test_rungs_are_pinned_bit_for_bit(tmp_path):
+    # Recorded before the operations moved to unmask.media.launder (opencv-python-headless 4.14.0, numpy 2.4.6,
+    # av 18.1.0): every rung gives the frames it gave, so that ladders measured before and after compare.
+    image = scene()
+    window = [np.roll(image, k, axis=1) for k in range(4)]
+    source = tmp_path / "clip.mp4"
+    write_video(source, window, fps=12, crf=10, repeatable=True)
+    got = {}
+    for rung in LADDER:
+        if rung.videos_only:
+            got[rung.name] = digest(*(frame.image for frame in read_frames(rung.file(source, tmp_path), Sampling())))
+        else:
+            got[rung.name] = digest(rung.frame(image), rung.frame(window[1]))
+    assert got == {
+        "jpeg-90": "55de2a20b8017f12",
+        "jpeg-70": "f7aa5a4c8702b00d",
+        "jpeg-50": "d6e3fe68e57c542e",
+        "jpeg-30": "69fba99cedbb8002",
+        "scale-0.75": "e1a30a235ed4d3fc",
+        "scale-0.5": "d814a0dbff2b3aab",
+        "scale-0.25": "0e96d98416a384b8",
+        "h264-crf23": "ecc61fda1256995a",
+        "h264-crf30": "41903e9bb288a040",
+        "h264-crf40": "e69a8b0bf4a1c935",
+        "blur-1": "a3712a45feb2e97f",
+        "blur-2": "81e070c094650246",
+        "noise-5": "7a380a4b7ef55e27",
+        "noise-10": "5dfc48cf1c6857a3",
+        "grain-5": "e8777ab2f14937c7",
+        "grain-10": "1166580526f1d118",
+    }
+
+
+def test_a_rung_is_the_laundering_operation_of_its_name_at_its_value(tmp_path):
+    image = scene()
+    for rung in LADDER:
+        if rung.videos_only:
+            continue
+        operation = getattr(launder, rung.kind)
+        assert FRAME_OPERATIONS[rung.kind] is operation
+        assert np.array_equal(rung.frame(image), operation(image, rung.value)), rung.name
+    # H.264 rungs: the whole file through launder.write_h264 at the rung's CRF
+    frames = [np.roll(scene(82, 96), k, axis=1) for k in range(4)]
+    write_video(tmp_path / "clip.mp4", frames, fps=12, crf=10, repeatable=True)
+    source = [frame.image for frame in read_frames(tmp_path / "clip.mp4", Sampling())]
+    launder.write_h264(tmp_path / "direct.mp4", source, 30, fps=12)
+    decoded = [
+        read_frames(path, Sampling())
+        for path in (tmp_path / "direct.mp4", LADDER[8].file(tmp_path / "clip.mp4", tmp_path))
+    ]
+    assert LADDER[8].name == "h264-crf30"
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(*decoded, strict=True))

@@ -1,14 +1,10 @@
+import hashlib
+
 import numpy as np
 
-from unmask.forge import jpeg, post_augment
-
-
-def test_jpeg_round_trip_changes_pixels_a_little(astronaut_face):
-    image, _ = astronaut_face
-    low, high = jpeg(image, 30), jpeg(image, 95)
-    assert low.shape == image.shape and low.dtype == np.uint8
-    error = lambda other: np.abs(other.astype(int) - image).mean()  # noqa: E731
-    assert 0 < error(high) < error(low) < 20
+from mediagen import digest, scene
+from unmask.forge import post_augment
+from unmask.media import launder
 
 
 def test_post_augment_keeps_shape_and_mirrors_the_target_with_the_image(astronaut_face):
@@ -31,3 +27,24 @@ def test_post_augment_is_seeded(astronaut_face):
     first, _ = post_augment(image, np.random.default_rng(5))
     second, _ = post_augment(image, np.random.default_rng(5))
     assert np.array_equal(first, second)
+
+
+def test_post_augment_is_pinned_bit_for_bit():
+    # Recorded before the operations moved to unmask.media.launder (opencv-python-headless 4.14.0, numpy 2.4.6):
+    # the same seed must draw the same numbers in the same order and give the same pixels. A dependency upgrade
+    # that changes a codec's output changes these too; re-record only after checking that it is that.
+    image = scene()
+    target = np.zeros(image.shape[:2], np.float32)
+    target[:, :20] = 1
+    outputs = [digest(*post_augment(image, np.random.default_rng(seed), target)) for seed in range(40)]
+    assert hashlib.sha256(" ".join(outputs).encode()).hexdigest()[:16] == "932a5e56d667124f"
+
+
+def test_post_augment_launders_with_the_shared_operations(monkeypatch):
+    called = []
+    for name in ("scale", "blur", "noise", "jpeg"):
+        operation = getattr(launder, name)
+        monkeypatch.setattr(launder, name, lambda *a, _n=name, _op=operation, **k: called.append(_n) or _op(*a, **k))
+    for seed in range(40):
+        post_augment(scene(), np.random.default_rng(seed))
+    assert set(called) == {"scale", "blur", "noise", "jpeg"}

@@ -1,4 +1,5 @@
 import dataclasses
+import hashlib
 import importlib.util
 import json
 import runpy
@@ -13,10 +14,12 @@ TOOLS = Path(__file__).resolve().parents[2] / "tools"
 torch = pytest.importorskip("torch", reason="training needs the 'train' extra (torch)")
 ort = pytest.importorskip("onnxruntime")
 
+from mediagen import digest, scene  # noqa: E402
+from unmask.evaluate.robustness import Laundering  # noqa: E402
 from unmask.faces.align import ALIGNMENT  # noqa: E402
 from unmask.forge.animate import ANIMATION_KINDS  # noqa: E402
 from unmask.forge.sources import TrackFrames, load_tracks  # noqa: E402
-from unmask.media import sha256_of  # noqa: E402
+from unmask.media import launder, sha256_of  # noqa: E402
 from unmask.models.temporal import FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, TemporalClassifier  # noqa: E402
 from unmask.train.config import IDENTITY_FEATURES, TEXTURE_LEVELS, ignore_arguments  # noqa: E402
 from unmask.train.temporal import (  # noqa: E402
@@ -362,3 +365,35 @@ def test_ignore_arguments_name_whole_groups():
     assert ignore_arguments(list(IDENTITY_FEATURES)) == []
     assert ignore_arguments([*IDENTITY_FEATURES, *TEXTURE_LEVELS, "stick_edge"]) == ["texture-levels", "stick_edge"]
     assert ignore_arguments([*IDENTITY_FEATURES, "sharp_face"]) == ["sharp_face"]
+
+
+def test_laundering_is_pinned_bit_for_bit():
+    # Recorded before the operations moved to unmask.media.launder (opencv-python-headless 4.14.0, numpy 2.4.6,
+    # av 18.1.0): the same seed draws the same laundering and gives the same pixels (see test_augment's twin).
+    image = scene()
+    window = np.stack([np.roll(image, k, axis=1) for k in range(4)])
+    draws = [
+        Launder.draw(np.random.default_rng(seed), h264=0.5, low_resolution=0.5, blur=0.5, noise=0.5)
+        for seed in range(30)
+    ]
+    assert hashlib.sha256("\n".join(map(repr, draws)).encode()).hexdigest()[:16] == "a39a0399c2226b64"
+    outputs = [digest(launder(window)) for launder in draws]
+    assert hashlib.sha256(" ".join(outputs).encode()).hexdigest()[:16] == "1cb3b150d95a9556"
+
+
+def test_laundering_calls_the_operations_the_ladder_calls(monkeypatch):
+    frames = np.stack([scene(), scene(seed=1)])
+    plain = {"quality": None, "scale": 1.0, "gain": 1.0, "bias": 0.0}
+    for rung, draw in (
+        (Laundering("jpeg", 50), plain | {"quality": 50}),
+        (Laundering("blur", 2), plain | {"blur": 2.0}),
+    ):
+        assert all(
+            np.array_equal(rung.frame(frame), out) for frame, out in zip(frames, Launder(**draw)(frames), strict=True)
+        )
+    called = []
+    for name in ("scale", "levels", "jpeg", "h264", "blur", "noise"):
+        operation = getattr(launder, name)
+        monkeypatch.setattr(launder, name, lambda *a, _n=name, _op=operation, **k: called.append(_n) or _op(*a, **k))
+    Launder(quality=80, scale=0.5, gain=1.1, bias=3.0, crf=30, blur=1.0, noise=4.0, seed=1)(frames)
+    assert sorted(set(called)) == ["blur", "h264", "jpeg", "levels", "noise", "scale"]

@@ -7,22 +7,34 @@ Gaussian noise (sigma 5 and 10 grey levels, the same pattern on every frame so a
 Gaussian noise of the same sigmas drawn afresh for every frame (seeded by the frame's pixels, so still
 reproducible), as a camera's sensor adds it. To a frame-by-frame detector the two are alike; to the temporal
 branch they are not: one fixed pattern sticks to the frame from one frame to the next, fresh grain does not.
+
+A rung is the name of one of :mod:`unmask.media.launder`'s operations and its parameter: the operations that
+training launders with, at fixed settings, so that the ladder measures what training taught.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from unmask.errors import UnmaskError
-from unmask.forge.augment import jpeg
-from unmask.media import Limits, Sampling, probe, read_frames, write_video
+from unmask.media import Limits, Sampling, launder, probe, read_frames
+
+# What a rung of each kind does to a frame: the laundering operation of that name, called with the rung's value
+# (JPEG quality, scale factor, blur sigma, noise sigma). Noise is seeded 0: one pattern on every frame. H.264
+# rungs re-encode whole files (launder.write_h264, in Laundering.file).
+FRAME_OPERATIONS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    "jpeg": launder.jpeg,
+    "scale": launder.scale,
+    "blur": launder.blur,
+    "noise": launder.noise,
+    "grain": launder.grain,
+}
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,7 @@ class Laundering:
     value: float
 
     def __post_init__(self) -> None:
-        if self.kind not in ("jpeg", "scale", "h264", "blur", "noise", "grain"):
+        if self.kind not in (*FRAME_OPERATIONS, "h264"):
             raise ValueError(f"unknown laundering {self.kind!r}")
 
     @property
@@ -48,19 +60,8 @@ class Laundering:
 
     def frame(self, image: np.ndarray) -> np.ndarray:
         """Launder one RGB uint8 frame (H.264 works on whole files instead: see :meth:`file`)."""
-        if self.kind == "jpeg":
-            return jpeg(image, int(self.value))
-        if self.kind == "scale":
-            height, width = image.shape[:2]
-            size = (max(1, round(width * self.value)), max(1, round(height * self.value)))
-            return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        if self.kind == "blur":
-            return cv2.GaussianBlur(image, (0, 0), self.value)
-        if self.kind in ("noise", "grain"):
-            seed = 0 if self.kind == "noise" else zlib.crc32(np.ascontiguousarray(image).tobytes())
-            noise = np.random.default_rng(seed).normal(0, self.value, image.shape)
-            return np.clip(image + noise, 0, 255).astype(np.uint8)
-        return image
+        operation = FRAME_OPERATIONS.get(self.kind)
+        return image if operation is None else operation(image, self.value)
 
     def file(self, path: Path, work_dir: Path, limits: Limits = Limits()) -> Path | None:
         """The file to scan for this rung: a re-encoded copy of a video for H.264 rungs (None for a still, which
@@ -76,7 +77,7 @@ class Laundering:
             return None
         out = work_dir / f"{path.stem}.{self.name}.mp4"
         frames = (frame.image for frame in read_frames(path, Sampling(), limits, info=info))
-        write_video(out, frames, fps=info.fps or 25.0, crf=int(self.value), repeatable=True)
+        launder.write_h264(out, frames, int(self.value), fps=info.fps or 25.0)
         return out
 
 

@@ -18,7 +18,7 @@ from unmask.forge.animate import (
     write_clip_sheet,
     write_side_by_side,
 )
-from unmask.forge.augment import jpeg, post_augment
+from unmask.forge.augment import post_augment
 from unmask.forge.blend import Forgery, Reconstructor
 from unmask.forge.forgeries import (
     KINDS,
@@ -36,7 +36,6 @@ __all__ = [
     "ClipForgery",
     "Forgery",
     "Reconstructor",
-    "jpeg",
     "lipsync_clip",
     "make_clip_forgery",
     "make_forgery",

@@ -4,32 +4,23 @@ A forgery must differ from its own real source only by what the manipulation cha
 laundering of the two halves (:func:`unmask.forge.augment.post_augment`, drawn once per image) is the same on
 average, but each pair then also differs by its two histories, and a model can learn from how a face was
 resampled or compressed as well as from how it was forged. Here one :class:`History` is drawn per pair and
-applied to both: mirroring, a colour shift, a resampling (down by 0.3-0.95x with one interpolation and back up
-with another, as faces are resized by the people who post them), blur, sensor noise (the same pattern on both)
-and a codec round trip (JPEG, an H.264 or a VP9 intra frame, at a random quality), so that quality, resolution,
-resampling and compression cancel out of the pair.
+applied to both with the operations of :mod:`unmask.media.launder`: mirroring, a colour shift, a resampling
+(down by 0.3-0.95x with one interpolation and back up with another, as faces are resized by the people who post
+them), blur, sensor noise (the same pattern on both) and a codec round trip (JPEG, an H.264 or a VP9 intra frame,
+at a random quality), so that quality, resolution, resampling and compression cancel out of the pair.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
-import av
-import cv2
 import numpy as np
 
-from unmask.forge.augment import jpeg
 from unmask.forge.forgeries import jitter_colour
-from unmask.media import reencode_h264
+from unmask.media import launder
 
-DOWN_INTERPOLATIONS = {
-    "area": cv2.INTER_AREA,
-    "linear": cv2.INTER_LINEAR,
-    "cubic": cv2.INTER_CUBIC,
-    "nearest": cv2.INTER_NEAREST,
-}
-UP_INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
+DOWN_INTERPOLATIONS = ("area", "linear", "cubic", "nearest")
+UP_INTERPOLATIONS = ("linear", "cubic", "lanczos")
 CODECS = ("jpeg", "h264", "vp9")
 
 
@@ -66,8 +57,8 @@ def draw_history(rng: np.random.Generator) -> History:
     colour_seed = int(rng.integers(1 << 31)) if rng.random() < 0.3 else None
     resample = None
     if rng.random() < 0.5:
-        down = list(DOWN_INTERPOLATIONS)[int(rng.integers(len(DOWN_INTERPOLATIONS)))]
-        up = list(UP_INTERPOLATIONS)[int(rng.integers(len(UP_INTERPOLATIONS)))]
+        down = DOWN_INTERPOLATIONS[int(rng.integers(len(DOWN_INTERPOLATIONS)))]
+        up = UP_INTERPOLATIONS[int(rng.integers(len(UP_INTERPOLATIONS)))]
         resample = (float(rng.uniform(0.3, 0.95)), down, up)
     blur = float(rng.uniform(0.4, 1.5)) if rng.random() < 0.15 else None
     noise = (float(rng.uniform(2, 8)), int(rng.integers(1 << 31))) if rng.random() < 0.15 else None
@@ -79,54 +70,30 @@ def draw_history(rng: np.random.Generator) -> History:
     return History(flip, colour_seed, resample, blur, noise, codec)
 
 
-def vp9_round_trip(image: np.ndarray, crf: int) -> np.ndarray:
-    """One RGB frame encoded as a VP9 intra frame (libvpx, ``crf``, 4:2:0) and decoded back; repeatable."""
-    height, width = image.shape[:2]
-    padded = np.pad(image, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="webm") as container:
-        stream = container.add_stream("libvpx-vp9", rate=25)
-        stream.width, stream.height, stream.pix_fmt = padded.shape[1], padded.shape[0], "yuv420p"
-        stream.options = {"crf": str(crf), "b:v": "0", "deadline": "realtime", "cpu-used": "8", "threads": "1"}
-        for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(padded), format="rgb24")):
-            container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    buffer.seek(0)
-    with av.open(buffer) as container:
-        decoded = next(container.decode(video=0)).to_ndarray(format="rgb24")
-    return decoded[:height, :width]
-
-
 def apply_history(
     image: np.ndarray, history: History, target: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``image`` (RGB uint8) through ``history``; ``target`` (a map of the same size) is mirrored with it."""
     if history.flip:
-        image = image[:, ::-1]
+        image = np.ascontiguousarray(image[:, ::-1])
         target = None if target is None else target[:, ::-1]
     if history.colour_seed is not None:
         image = jitter_colour(image, np.random.default_rng(history.colour_seed), strength=0.5).astype(np.uint8)
-    height, width = image.shape[:2]
     if history.resample is not None:
         factor, down, up = history.resample
-        size = (max(8, round(width * factor)), max(8, round(height * factor)))
-        small = cv2.resize(image, size, interpolation=DOWN_INTERPOLATIONS[down])
-        image = cv2.resize(small, (width, height), interpolation=UP_INTERPOLATIONS[up])
+        image = launder.scale(image, factor, back_up=True, down=down, up=up, min_side=8)
     if history.blur:
-        image = cv2.GaussianBlur(image, (0, 0), history.blur)
+        image = launder.blur(image, history.blur)
     if history.noise is not None:
-        sigma, seed = history.noise
-        pattern = np.random.default_rng(seed).normal(0, sigma, size=image.shape)
-        image = np.clip(image.astype(np.float32) + pattern, 0, 255).astype(np.uint8)
+        image = launder.noise(image, *history.noise)
     if history.codec is not None:
         name, quality = history.codec
         image = np.ascontiguousarray(image)
         if name == "jpeg":
-            image = jpeg(image, quality)
+            image = launder.jpeg(image, quality)
         elif name == "h264":
-            image = reencode_h264(image[None], quality)[0]
+            image = launder.h264(image[None], quality)[0]
         else:
-            image = vp9_round_trip(image, quality)
+            image = launder.vp9(image, quality)
     image = np.ascontiguousarray(image)
     return image, None if target is None else np.ascontiguousarray(target)

@@ -3,7 +3,6 @@ annotated output."""
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterable
 from fractions import Fraction
@@ -51,24 +50,6 @@ def write_video(
             written += 1
         container.mux(stream.encode(None))
     return written
-
-
-def reencode_h264(frames: np.ndarray, crf: int, fps: float = 25.0) -> np.ndarray:
-    """``T x H x W x 3`` RGB frames encoded as one H.264 stream in memory (libx264, ``crf``, 4:2:0) and decoded
-    back: the inter-frame compression a clip gets when it is uploaded or shared, for laundering training clips.
-    Odd sizes are padded by repeating the last row or column, then cut back. The same frames always give the
-    same result (``write_video``'s ``repeatable``), so that seeded training runs repeat."""
-    frames = np.asarray(frames)
-    height, width = frames.shape[1:3]
-    padded = np.pad(frames, ((0, 0), (0, height % 2), (0, width % 2), (0, 0)), mode="edge")
-    buffer = io.BytesIO()
-    write_video(buffer, padded, fps=fps, crf=crf, repeatable=True)
-    buffer.seek(0)
-    with av.open(buffer, mode="r") as container:
-        decoded = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
-    if len(decoded) != len(frames):
-        raise RuntimeError(f"H.264 round trip returned {len(decoded)} of {len(frames)} frames")
-    return np.stack(decoded)[:, :height, :width]
 
 
 def write_jpeg(path: str | os.PathLike[str], image: np.ndarray, quality: int = 90) -> Path:

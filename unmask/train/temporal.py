@@ -44,10 +44,9 @@ from unmask.faces.detector import Detection
 from unmask.faces.mesh import FaceMesh
 from unmask.faces.regions import LEFT_EYE_RING, RIGHT_EYE_RING
 from unmask.forge.animate import ANIMATION_KINDS, make_clip_forgery
-from unmask.forge.augment import jpeg
 from unmask.forge.blend import Reconstructor
 from unmask.forge.sources import TrackFrames, crop_contract, load_tracks, prepare_faces
-from unmask.media import Sampling, reencode_h264, sha256_of
+from unmask.media import Sampling, launder, sha256_of
 from unmask.models.card import ModelCard, Threshold, training_folder, training_sources
 from unmask.models.temporal import BURST_STEP_S, FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, track_features
 from unmask.train.config import TemporalConfig, ignore_arguments
@@ -116,7 +115,8 @@ class Launder:
     Gaussian blur and added Gaussian noise, drawn fresh for every frame (sensor noise, a clip filmed off a screen)
     or one pattern for all of them (fixed-pattern noise, a static overlay). Without these, 1.3.0 read added noise
     as a sign of real video and ranked FF++ nearly upside down under the ladder's noise; 1.4.0, trained with them,
-    holds up better under noise and worse on clean clips (BENCHMARKS.md)."""
+    holds up better under noise and worse on clean clips (BENCHMARKS.md). The operations are
+    :mod:`unmask.media.launder`'s, which the robustness ladder also calls (its docstring maps the names)."""
 
     quality: int | None  # JPEG quality, or None for no re-encoding
     scale: float  # down-scale factor before scaling back up (1: none)
@@ -163,24 +163,21 @@ class Launder:
         out = []
         for frame in frames:
             if self.scale < 1:
-                height, width = frame.shape[:2]
-                small = (max(8, round(width * self.scale)), max(8, round(height * self.scale)))
-                frame = cv2.resize(cv2.resize(frame, small, interpolation=cv2.INTER_AREA), (width, height))
+                frame = launder.scale(frame, self.scale, back_up=True, min_side=8)
             if self.gain != 1 or self.bias:
-                frame = np.clip(frame.astype(np.float32) * self.gain + self.bias, 0, 255).astype(np.uint8)
+                frame = launder.levels(frame, self.gain, self.bias)
             if self.quality is not None:
-                frame = jpeg(frame, self.quality)
+                frame = launder.jpeg(frame, self.quality)
             out.append(frame)
         stacked = np.stack(out)
         if self.crf is not None:
-            stacked = reencode_h264(stacked, self.crf)
+            stacked = launder.h264(stacked, self.crf)
         if self.blur > 0:
-            stacked = np.stack([cv2.GaussianBlur(frame, (0, 0), self.blur) for frame in stacked])
+            stacked = np.stack([launder.blur(frame, self.blur) for frame in stacked])
         if self.noise > 0:
-            rng = np.random.default_rng(self.seed)
-            shape = stacked.shape[1:] if self.fixed_noise else stacked.shape
-            added = rng.normal(0.0, self.noise, shape).astype(np.float32)
-            stacked = np.clip(stacked.astype(np.float32) + added, 0, 255).astype(np.uint8)
+            # One pattern from the seed for every frame, or a fresh draw for each from one generator.
+            rng = self.seed if self.fixed_noise else np.random.default_rng(self.seed)
+            stacked = np.stack([launder.noise(frame, self.noise, rng, dtype=np.float32) for frame in stacked])
         return stacked
 
 
