@@ -57,7 +57,8 @@ def test_bad_parameters_are_one_line_value_errors():
     calls = {
         "scale factor": lambda: launder.scale(image, 0),
         "scale factor ": lambda: launder.scale(image, float("nan")),
-        "unknown interpolation": lambda: launder.scale(image, 0.5, down="cubic"),
+        "unknown interpolation": lambda: launder.scale(image, 0.5, down="bicubic"),
+        "unknown interpolation ": lambda: launder.scale(image, 0.5, back_up=True, up="box"),
         "unknown rounding": lambda: launder.scale(image, 0.5, rounding="up"),
         "min_side": lambda: launder.scale(image, 0.5, min_side=0),
         "gain and bias": lambda: launder.levels(image, float("inf"), 0),
@@ -162,3 +163,24 @@ def test_write_h264_writes_the_stream_the_round_trip_decodes(tmp_path):
     assert np.array_equal(decoded, launder.h264(frames, 35, fps=10))
     with pytest.raises(ValueError, match="CRF"):
         launder.write_h264(tmp_path / "bad.mp4", frames, -1)
+
+
+def test_scale_back_up_takes_either_interpolation_and_keeps_constants(astronaut_face):
+    image, _ = astronaut_face
+    flat = np.full((64, 48, 3), 77, np.uint8)
+    for down in launder.INTERPOLATIONS:
+        for up in launder.INTERPOLATIONS:
+            out = launder.scale(flat, 0.4, back_up=True, down=down, up=up)
+            assert out.shape == flat.shape and np.all(out == 77)
+    nearest = launder.scale(image, 0.5, back_up=True, down="nearest", up="nearest")
+    lanczos = launder.scale(image, 0.5, back_up=True, down="area", up="lanczos")
+    assert not np.array_equal(nearest, lanczos)
+
+
+def test_vp9_round_trip_is_a_real_codec_and_refuses_bad_crf(astronaut_face):
+    image, _ = astronaut_face
+    out = launder.vp9(image, 30)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert 0 < np.abs(out.astype(int) - image).mean() < 10
+    with pytest.raises(ValueError, match="VP9 CRF"):
+        launder.vp9(image, 70)
