@@ -62,5 +62,6 @@ def test_every_shared_media_file_probes_and_decodes(shared_data):
         info = probe(path)
         if info.kind == "video":
             frames = list(read_frames(path, Sampling(count=3), info=info))
-            assert len(frames) == min(3, info.frame_count), path
+            # A stream that does not state its length (a WebM without duration) is counted while it is read.
+            assert len(frames) == (min(3, info.frame_count) if info.frame_count is not None else 3), path
             assert all(frame.image.shape == (info.height, info.width, 3) for frame in frames), path
