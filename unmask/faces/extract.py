@@ -23,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from unmask import __version__
-from unmask.errors import UnmaskError
+from unmask.errors import UnmaskError, reason
 from unmask.faces.align import ALIGNMENT, CropContract, align_face
 from unmask.faces.analyzer import FaceAnalyzer
 from unmask.faces.tracking import FaceTracker
@@ -194,12 +194,8 @@ class FaceExtractor:
                     files = self._save(folder, stem, frame.image, face.landmarks)
                     time = None if frame.time is None else round(frame.time, 4)
                     record["crops"].append({**files, "frame": frame.index, "time": time, **face.to_dict()})
-        except UnmaskError as err:
-            record["error"] = str(err)
-        except OSError as err:
-            record["error"] = f"{entry.path}: {err.strerror or err}"
         except Exception as err:  # noqa: BLE001 - one bad file must not stop a batch; the message says what broke
-            record["error"] = f"{entry.path}: internal error ({type(err).__name__}: {err})"
+            record["error"] = reason(err, entry.path)
         if tracks:
             record["faces"] = len(tracks)
         return record

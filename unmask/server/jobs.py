@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from unmask.errors import one_line
 from unmask.models import FakeClassifier, ModelCard
 from unmask.server.settings import Settings
 from unmask.server.store import Job, JobStore
@@ -27,17 +28,12 @@ log = logging.getLogger("unmask.server")
 
 ScannerFactory = Callable[[], Scanner]
 PROGRESS_EVERY_S = 0.2
+LINE = 300  # characters at most of an error, in a job and in the log
 
 
 class ScanInterrupted(BaseException):
     """Raised inside a scan when the pool stops. A BaseException so that ``Scanner.scan``, which turns any
     Exception into an ``error`` verdict, lets it through and the job is queued again instead."""
-
-
-def one_line(err: BaseException) -> str:
-    """An exception as one short line, for a job's ``error`` and the server log."""
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text[:300]
 
 
 def default_scanner_factory(settings: Settings) -> ScannerFactory:
@@ -96,8 +92,8 @@ def render_report(result: ScanResult, collector: Any, card: ModelCard, provenanc
     try:
         return render(result, collector, card, provenance)
     except Exception as err:  # noqa: BLE001 - a report that fails to render must not lose the scan
-        log.warning("report for %s could not be rendered: %s", result.path, one_line(err))
-        return minimal_report(result, f"the full report could not be rendered: {one_line(err)}")
+        log.warning("report for %s could not be rendered: %s", result.path, one_line(err, LINE))
+        return minimal_report(result, f"the full report could not be rendered: {one_line(err, LINE)}")
 
 
 class WorkerPool:
@@ -171,8 +167,8 @@ class WorkerPool:
                 log.info("stopped while scanning job %s; it will be resumed at the next start", job_id)
                 return
             except Exception as err:  # noqa: BLE001 - one job's failure must not take the worker down
-                log.error("job %s failed: %s", job_id, one_line(err))
-                self._fail(job_id, f"internal error: {one_line(err)}")
+                log.error("job %s failed: %s", job_id, one_line(err, LINE))
+                self._fail(job_id, f"internal error: {one_line(err, LINE)}")
             finally:
                 with self._busy_lock:
                     self._busy -= 1
@@ -230,4 +226,4 @@ def _remove(path: str | Path) -> None:
     except FileNotFoundError:
         pass
     except OSError as err:
-        log.warning("could not delete %s: %s", path, one_line(err))
+        log.warning("could not delete %s: %s", path, one_line(err, LINE))

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from unmask import __version__
-from unmask.errors import UnmaskError
+from unmask.errors import reason
 from unmask.faces import Face, FaceAnalyzer, FaceTracker, align_face
 from unmask.faces.align import AlignedFace
 from unmask.faces.analyzer import as_rgb_uint8
@@ -140,13 +140,7 @@ class Scanner:
             self._score_frames(source, info, result, tally, on_frame, progress)
             self._decide(result, tally)
         except Exception as err:  # noqa: BLE001 - any failure on one input becomes its error verdict
-            result.verdict, result.score = "error", None
-            if isinstance(err, UnmaskError):
-                result.reason = str(err)
-            elif isinstance(err, OSError):
-                result.reason = f"{result.path}: {err.strerror or err}"
-            else:
-                result.reason = f"{result.path}: internal error ({type(err).__name__}: {err})"
+            result.verdict, result.score, result.reason = "error", None, reason(err, result.path)
         result.timings = {
             "faces_s": tally.faces_s,
             "model_s": tally.model_s,
