@@ -30,10 +30,10 @@ import numpy as np
 
 from unmask import __version__
 from unmask.errors import reason
-from unmask.faces import Face, FaceAnalyzer, FaceTracker, align_face
+from unmask.faces import FaceAnalyzer
 from unmask.faces.align import AlignedFace
 from unmask.faces.analyzer import as_rgb_uint8
-from unmask.faces.extract import MAX_FACES
+from unmask.faces.pipeline import MAX_FACES, track_faces
 from unmask.media import Burst, Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
 from unmask.models import FakeClassifier, sha256_of
 from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
@@ -181,45 +181,42 @@ class Scanner:
         progress: Callable[[int, int | None], None] | None,
     ) -> None:
         video = info is not None and info.kind == "video"
-        tracker = FaceTracker() if video else None
         tracks: dict[int, Track] = {}
         sequences: dict[int, list[tuple[AlignedFace, float | None]]] = {}
         burst = video and self.temporal is not None
         expected = 1 if info is None else expected_frames(info, self.sampling, self.burst if burst else None)
-        followed: list[Face] = []  # the faces of the last burst frame, to follow into the next one
-        for done, frame in enumerate(self._frames(source, info), start=1):
-            tick = time.perf_counter()
-            if burst and frame.burst and not frame.sampled and followed:
-                faces = self.analyzer.follow(frame.image, followed)  # the mesh alone, from the last frame's
-            else:
-                faces = self.analyzer(frame.image)
-            if tracker is not None:
-                faces = tracker.update(faces)
-            faces = faces[: self.max_faces]
-            followed = faces if burst and frame.burst else []
-            scorable = [face for face in faces if face.size >= self.min_score_face]
-            aligned = [align_face(frame.image, face.landmarks, self.contract) for face in scorable]
-            ids = [face.track_id if face.track_id is not None else n for n, face in enumerate(scorable)]
+        loop = track_faces(
+            self._frames(source, info),
+            self.analyzer,
+            track=video,
+            contract=self.contract,
+            max_faces=self.max_faces,
+            min_align=self.min_score_face,
+        )
+        for done, found in enumerate(loop, start=1):
+            frame, faces = found.frame, found.faces
+            scorable = found.aligned  # the faces of at least min_score_face pixels
+            ids = [face.track_id if face.track_id is not None else n for n, (face, _) in enumerate(scorable)]
             if burst and frame.burst:
-                for track_id, crop in zip(ids, aligned, strict=True):
+                for track_id, (_, crop) in zip(ids, scorable, strict=True):
                     sequences.setdefault(track_id, []).append((crop, frame.time))
             if not frame.sampled:  # a burst frame only: found and tracked for the temporal branch, not scored
-                tally.temporal_s += time.perf_counter() - tick
+                tally.temporal_s += found.seconds
                 if progress is not None:
                     progress(done, expected)
                 continue
             tally.found += len(faces)
             tally.largest = max([tally.largest, *(face.size for face in faces)])
             tally.small += len(faces) - len(scorable)
-            crops = [face.image for face in aligned]
-            tally.faces_s += time.perf_counter() - tick
+            crops = [crop.image for _, crop in scorable]
+            tally.faces_s += found.seconds
             scored: list[FaceScore] = []
             maps = None
             if crops:
                 tick = time.perf_counter()
                 scores, maps = self.classifier.predict(np.stack(crops))
                 tally.model_s += time.perf_counter() - tick
-                for track_id, face, score in zip(ids, scorable, scores, strict=True):
+                for track_id, (face, _), score in zip(ids, scorable, scores, strict=True):
                     box = [round(float(v), 1) for v in face.box]
                     entry = FaceScore(frame.index, frame.time, box, float(score), track_id)
                     tracks.setdefault(track_id, Track(id=track_id)).frames.append(entry)
