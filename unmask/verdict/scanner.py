@@ -10,10 +10,16 @@ frames, when fewer were sampled) to count. ``transform``, if given, changes each
 looked for (the robustness ladder launders frames with it).
 
 Each track carries its cues: ``blend`` (the frame branch: the mean of its frame scores) and, with the temporal
-branch on, ``animation``: its probability over the track's burst crops (at least 8), put on the frame branch's
-scale by :func:`~unmask.verdict.result.on_scale`; the track scores the higher of the two. ``temporal=True`` /
-``False`` turns the branch on / off (or pass a :class:`~unmask.models.temporal.TemporalClassifier`); by default it
-runs when the shipped temporal model's card says so (``status.default``, with why and the figures).
+branch on, ``animation``: its probability over the track's burst crops (at least 8), put on the verdict's scale
+by :func:`~unmask.verdict.result.on_scale` (its own threshold lands on the threshold in force: the card's, or the
+one passed in), so that either cue reaching its own threshold makes the track ``fake``; the track scores the higher
+of the two. ``temporal=True`` / ``False`` turns the branch on / off (or pass a
+:class:`~unmask.models.temporal.TemporalClassifier`); by default it runs when the shipped temporal model's card says
+so (``status.default``, with why and the figures).
+
+The scanner checks its arguments when it is made: a threshold outside [0, 1], ``max_faces`` or
+``min_track_frames`` under 1 or a negative ``min_score_face`` raise ``ValueError`` (``sampling`` and the analyzer
+check their own).
 """
 
 from __future__ import annotations
@@ -79,6 +85,14 @@ class Scanner:
         transform: Callable[[np.ndarray], np.ndarray] | None = None,
         temporal: TemporalClassifier | bool | None = None,
     ) -> None:
+        if threshold is not None and not 0 <= threshold <= 1:
+            raise ValueError(f"threshold must lie in [0, 1], not {threshold:g}")
+        if max_faces < 1:
+            raise ValueError(f"max_faces must be at least 1, not {max_faces}")
+        if not min_score_face >= 0:
+            raise ValueError(f"min_score_face must not be negative, not {min_score_face:g}")
+        if min_track_frames < 1:
+            raise ValueError(f"min_track_frames must be at least 1, not {min_track_frames}")
         self.classifier = classifier or FakeClassifier()
         if temporal is None:  # as the shipped temporal model's card says (its status: default, and why)
             temporal = on_by_default(TEMPORAL_CARD)
@@ -257,7 +271,7 @@ class Scanner:
         probability = self.temporal.predict(features)
         tally.temporal_s += time.perf_counter() - tick
         track.cues["animation"] = Cue(
-            on_scale(probability, self.temporal.threshold, self.classifier.threshold), True, probability=probability
+            on_scale(probability, self.temporal.threshold, self.threshold), True, probability=probability
         )
 
     def _decide(self, result: ScanResult, tally: _Tally) -> None:
