@@ -26,15 +26,7 @@ from unmask.forge.forgeries import KINDS
 from unmask.media import Limits, MediaInfo, Sampling, probe
 from unmask.models import FakeClassifier
 from unmask.models.temporal import TemporalClassifier, on_by_default
-from unmask.report import (
-    HEADER,
-    HeatmapWriter,
-    ReportCollector,
-    contact_sheet,
-    format_row,
-    read_provenance,
-    write_report,
-)
+from unmask.report import HEADER, HeatmapWriter, contact_sheet
 from unmask.train.config import TemporalConfig as TemporalDefaults
 from unmask.train.config import TrainConfig as TrainDefaults
 from unmask.train.config import features_named
@@ -513,26 +505,22 @@ def _run_scan(args: argparse.Namespace) -> int:
                 frames.update(done - frames.n)
 
         writer = HeatmapWriter(args.heatmaps, entry.key) if args.heatmaps else None
-        collector = ReportCollector() if args.report else None
-        callbacks = [callback for callback in (writer, collector) if callback is not None]
-        on_frame = (lambda *seen, each=callbacks: [callback(*seen) for callback in each]) if callbacks else None
-        result = scanner.scan(entry.path, on_frame=on_frame, progress=advance)
+        result = scanner.scan(entry.path, on_frame=writer, progress=advance)
         for frames in bars:
             frames.close()
-        results.append(result)
+        results.append(result.to_dict())
         if args.report:
-            target = Path(args.report) / f"{entry.key}.html" if report_folder else Path(args.report)
-            page = write_report(target, result, collector, scanner.classifier.card, read_provenance(entry.path))
+            page = result.save_report(Path(args.report) / f"{entry.key}.html" if report_folder else args.report)
             if not args.quiet:
                 tqdm.write(f"report: {page}", file=sys.stderr)
         if args.format == "table":
-            tqdm.write(format_row(result))
+            tqdm.write(result.row())
         elif args.format == "jsonl":
             tqdm.write(result.to_json())
         sys.stdout.flush()
     if args.format == "json":
-        print(json.dumps([result.to_dict() for result in results], indent=2))
-    errors = sum(result.verdict == "error" for result in results)
+        print(json.dumps(results, indent=2))
+    errors = sum(result["verdict"] == "error" for result in results)
     if errors:
         return EXIT_USAGE if errors == len(results) else EXIT_SOME_FAILED
     return EXIT_OK

@@ -16,10 +16,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from unmask.errors import one_line
-from unmask.models import FakeClassifier, ModelCard
+from unmask.models import FakeClassifier
 from unmask.server.settings import Settings
 from unmask.server.store import Job, JobStore
 from unmask.verdict import Scanner, ScanResult
@@ -48,23 +47,6 @@ def default_scanner_factory(settings: Settings) -> ScannerFactory:
     return build
 
 
-def _collector() -> Any:
-    """The report's frame collector (best crop and heatmap per face track), or None without the HTML report."""
-    try:
-        from unmask.report.html import ReportCollector
-    except ImportError:
-        return None
-    return ReportCollector()
-
-
-def _provenance(path: str) -> Any:
-    try:
-        from unmask.report.provenance import read_provenance
-    except ImportError:
-        return None
-    return read_provenance(path)
-
-
 def minimal_report(result: ScanResult, note: str | None = None) -> str:
     """A bare page with the verdict and the per-frame scores, when the full HTML report cannot be made."""
     rows = "".join(
@@ -83,14 +65,10 @@ def minimal_report(result: ScanResult, note: str | None = None) -> str:
     )
 
 
-def render_report(result: ScanResult, collector: Any, card: ModelCard, provenance: Any) -> str:
-    """The full HTML report (``unmask.report.html``), or the minimal page if that cannot be made."""
+def render_report(result: ScanResult) -> str:
+    """The result's full HTML report, or the minimal page if that cannot be made."""
     try:
-        from unmask.report.html import render_report as render
-    except ImportError:
-        return minimal_report(result, "the full report (unmask.report.html) is not installed")
-    try:
-        return render(result, collector, card, provenance)
+        return result.to_html()
     except Exception as err:  # noqa: BLE001 - a report that fails to render must not lose the scan
         log.warning("report for %s could not be rendered: %s", result.path, one_line(err, LINE))
         return minimal_report(result, f"the full report could not be rendered: {one_line(err, LINE)}")
@@ -199,11 +177,9 @@ class WorkerPool:
                 last[0] = now
                 self.store.progress(job_id, done, expected)
 
-        collector = _collector()
-        result = scanner.scan(job.media, on_frame=collector, progress=progress)
+        result = scanner.scan(job.media, progress=progress)
         _hide_server_path(result, job)
-        provenance = _provenance(job.media)
-        report = render_report(result, collector, scanner.classifier.card, provenance)
+        report = render_report(result)  # before the upload is deleted: it reads the file's Content Credentials
         kept = job.media if self.settings.keep_media else None
         if kept is None:
             _remove(job.media)
@@ -213,7 +189,8 @@ class WorkerPool:
 
 
 def _hide_server_path(result: ScanResult, job: Job) -> None:
-    """Results name the file as uploaded, never the server's copy of it."""
+    """Results name the file as uploaded, never the server's copy of it (``source``, which is not in the JSON,
+    still names the copy, for the report's reading of its Content Credentials)."""
     media = job.media or ""
     result.path = job.filename
     if result.reason and media:

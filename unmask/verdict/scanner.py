@@ -43,7 +43,7 @@ from unmask.faces.pipeline import MAX_FACES, track_faces
 from unmask.media import Burst, Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames
 from unmask.models import FakeClassifier, sha256_of
 from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
-from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, on_scale
+from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, keep_pictures, on_scale
 
 TEMPORAL_OFF = "the temporal branch is off in this scan (--temporal turns it on; its model card says why it is off)"
 TEMPORAL_MIN_FRAMES = 8  # over fewer frames real tracks of the training clips scored as high as forgeries
@@ -134,6 +134,7 @@ class Scanner:
 
         ``on_frame`` sees each frame's scored faces with their crops and maps (for heatmaps); ``progress``
         is called after each frame with the number of frames done and the number expected (None if unknown).
+        The result keeps each face track's best picture for its report (``result.save_report(path)``).
         """
         started = time.perf_counter()
         result = ScanResult(
@@ -147,6 +148,8 @@ class Scanner:
             model=self.classifier.card.identity(),
             temporal_model=self.temporal.card.identity() if self.temporal is not None else None,
             unmask_version=__version__,
+            card=self.classifier.card,
+            source=None if isinstance(source, np.ndarray) else os.fspath(source),
         )
         tally = _Tally()
         try:
@@ -155,6 +158,7 @@ class Scanner:
             self._decide(result, tally)
         except Exception as err:  # noqa: BLE001 - any failure on one input becomes its error verdict
             result.verdict, result.score, result.reason = "error", None, reason(err, result.path)
+            result.decided_by = None
         result.timings = {
             "faces_s": tally.faces_s,
             "model_s": tally.model_s,
@@ -237,8 +241,10 @@ class Scanner:
                     scored.append(entry)
             best = max((entry.score for entry in scored), default=None)
             result.frames.append(FrameScore(frame.index, frame.time, best, len(faces)))
+            stacked = np.stack(crops) if crops else None
+            keep_pictures(result.pictures, frame, scored, stacked, maps)
             if on_frame is not None:
-                on_frame(frame, scored, np.stack(crops) if crops else None, maps)
+                on_frame(frame, scored, stacked, maps)
             if progress is not None:
                 progress(done, expected)
         needed = min(self.min_track_frames, len(result.frames)) if video else 1
@@ -275,8 +281,9 @@ class Scanner:
         )
 
     def _decide(self, result: ScanResult, tally: _Tally) -> None:
-        verdict, score, _ = decide(result.faces, self.threshold)
+        verdict, score, deciding = decide(result.faces, self.threshold)
         result.verdict, result.score = verdict, score
+        result.decided_by = deciding.id if deciding is not None else None
         if verdict != "not_applicable":
             return
         sampled = len(result.frames)
