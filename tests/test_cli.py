@@ -6,7 +6,8 @@ import sys
 import pytest
 
 from unmask import __version__
-from unmask.cli import main
+from unmask.cli import DONE, CommandError, Outcome, exit_status, main
+from unmask.errors import UnmaskError
 from unmask.media import probe
 
 
@@ -283,3 +284,56 @@ def test_scan_with_another_temporal_model_card(capsys, media, tmp_path):
     assert data["faces"][0]["cues"]["animation"]["applied"]
     code, _, err = run(capsys, *argv[:4], "--no-temporal", *argv[4:])
     assert code == 2 and "contradict" in err
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status"),
+    [
+        ("DONE", 0),
+        ((1, 0), 0),
+        ((3, 0), 0),
+        ((3, 1), 1),  # some inputs failed, the others ran
+        ((3, 2), 1),
+        ((3, 3), 2),  # every input failed
+        ((0, 0), 2),  # nothing to process
+        (CommandError("--threshold must lie in [0, 1]"), 2),  # a usage error
+        (UnmaskError("model card not found"), 2),  # an error that stopped the command
+        (OSError("cannot write sheet.jpg"), 2),
+        (RuntimeError("a bug"), 2),
+        (KeyboardInterrupt(), 130),
+        (BrokenPipeError(), 141),
+    ],
+)
+def test_one_rule_decides_the_exit_status(outcome, status):
+    if outcome == "DONE":
+        outcome = DONE
+    elif isinstance(outcome, tuple):
+        outcome = Outcome(*outcome)
+    assert exit_status(outcome) == status
+
+
+@pytest.mark.parametrize(
+    ("raised", "status", "said"),
+    [
+        (RuntimeError("boom\nagain"), 2, "unmask: internal error: RuntimeError: boom again (set UNMASK_DEBUG=1"),
+        (KeyboardInterrupt(), 130, "unmask: interrupted"),
+        (CommandError("no media files found in the inputs"), 2, "unmask probe: error: no media files found"),
+    ],
+)
+def test_what_stops_a_command_is_one_line_and_its_status(capsys, monkeypatch, raised, status, said):
+    import unmask.cli as cli
+
+    def stopped(args):
+        raise raised
+
+    monkeypatch.delenv("UNMASK_DEBUG", raising=False)
+    monkeypatch.setattr(cli, "_run_probe", stopped)
+    code, out, err = run(capsys, "probe", "x.jpg")
+    assert code == status and out == "" and err.startswith(said) and len(err.splitlines()) == 1
+
+
+def test_sampling_options_that_cannot_be_combined_are_usage_errors_in_eval_too(capsys, media, tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"path,label\n{media / 'astronaut.jpg'},real\n")
+    code, _, err = run(capsys, "eval", "-q", labels, "-o", tmp_path / "out", "--frames", "3", "--fps", "2")
+    assert code == 2 and err.startswith("unmask eval: error: ") and "cannot be combined" in err

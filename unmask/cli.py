@@ -1,8 +1,10 @@
-"""The ``unmask`` command line: parses arguments, calls the library, prints one-line errors.
+"""The ``unmask`` command line: maps arguments onto the library and prints what it gives back.
 
-Exit status: 0 when every input was processed, 1 when some input could not be read (the others still ran),
-2 for a usage error or when nothing could be done, 130 when interrupted, 141 when the reader of its output
-went away (``unmask probe *.mp4 | head -1``), silently, as other command-line tools do.
+Each command has a parser builder (``_add_<command>``) and a runner (``_run_<command>``), which returns the
+:class:`Outcome` or raises. :func:`exit_status` is the one rule for the exit status: 0 when every input was
+processed, 1 when some input could not be read (the others still ran), 2 for a usage error or when nothing could
+be done, 130 when interrupted, 141 when the reader of its output went away (``unmask probe *.mp4 | head -1``),
+silently, as other command-line tools do. Errors are one line, worded by :func:`unmask.errors.reason`.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
 from unmask import __version__
-from unmask.errors import UnmaskError
+from unmask.errors import UnmaskError, reason
 from unmask.faces import ALIGNMENT, FaceAnalyzer
 from unmask.faces.analyzer import MIN_FACE_SIZE, TILE_BELOW_FRACTION
 from unmask.faces.extract import INDEX_FILE, MAX_FACES, extract_faces
@@ -26,15 +29,7 @@ from unmask.forge.forgeries import KINDS
 from unmask.media import Limits, MediaInfo, Sampling, collect_inputs, probe
 from unmask.models import FakeClassifier
 from unmask.models.temporal import TemporalClassifier, on_by_default
-from unmask.report import (
-    HEADER,
-    HeatmapWriter,
-    ReportCollector,
-    contact_sheet,
-    format_row,
-    read_provenance,
-    write_report,
-)
+from unmask.report import HEADER, HeatmapWriter, contact_sheet
 from unmask.train.config import HISTORIES, features_named
 from unmask.train.config import TemporalConfig as TemporalDefaults
 from unmask.train.config import TrainConfig as TrainDefaults
@@ -43,6 +38,39 @@ from unmask.verdict import DEFAULT_SAMPLING, Scanner
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 # What scan and eval read of a video by default.
 SCAN_FRAMES = f"{DEFAULT_SAMPLING.count} evenly spaced; the temporal branch reads its own burst mid-clip"
+Commands = argparse._SubParsersAction
+
+
+class CommandError(UnmaskError):
+    """A command that cannot run as asked (options that contradict each other, no input to work on); said as
+    ``unmask <command>: error: <message>``."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: how many inputs it worked on, and how many of them failed (the others still ran)."""
+
+    inputs: int = 1
+    failed: int = 0
+
+
+DONE = Outcome()
+"""A command that did all it was asked (a command that fails as a whole raises instead)."""
+
+
+def exit_status(outcome: Outcome | BaseException) -> int:
+    """The exit status of a command that ended with ``outcome``, or was stopped by it (an exception).
+
+    0: every input was processed; 1: some failed, the others ran; 2: a usage error, an error that stopped the
+    command, or no input processed at all; 130: interrupted; 141: the reader of its output went away.
+    """
+    if isinstance(outcome, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(outcome, BrokenPipeError):
+        return EXIT_BROKEN_PIPE
+    if isinstance(outcome, BaseException) or outcome.inputs == 0 or outcome.failed >= outcome.inputs:
+        return EXIT_USAGE
+    return EXIT_SOME_FAILED if outcome.failed else EXIT_OK
 
 
 def _positive_int(text: str) -> int:
@@ -125,7 +153,10 @@ def _add_sampling_options(parser: argparse.ArgumentParser, default: str) -> None
 def _sampling(args: argparse.Namespace, default: Sampling) -> Sampling:
     if args.every is None and args.frames is None and args.fps is None:
         return default
-    return Sampling(every_nth=args.every or 1, count=args.frames, max_fps=args.fps)
+    try:
+        return Sampling(every_nth=args.every or 1, count=args.frames, max_fps=args.fps)
+    except ValueError as err:  # options that cannot be combined
+        raise CommandError(str(err)) from None
 
 
 def _add_face_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
@@ -174,15 +205,8 @@ def _temporal(args: argparse.Namespace) -> TemporalClassifier | bool | None:
     return TemporalClassifier(args.temporal_model)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="unmask",
-        description="Tell real faces from deepfakes and live faces from presentation attacks, on a plain CPU.",
-    )
-    parser.add_argument("--version", action="version", version=f"unmask {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    temporal_help = _temporal_help()  # reads the temporal card once, for scan and eval
-
+def _add_faces(commands: Commands) -> None:
+    """``unmask faces``: aligned crops and landmarks."""
     faces = commands.add_parser(
         "faces",
         help="extract aligned face crops and landmarks from images, videos and folders",
@@ -202,12 +226,82 @@ def build_parser() -> argparse.ArgumentParser:
     )
     faces.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _add_media_options(faces)
+    faces.set_defaults(run=_run_faces)
 
+
+def _run_faces(args: argparse.Namespace) -> Outcome:
+    sampling = _sampling(args, Sampling())
+    try:
+        contract = dataclasses.replace(ALIGNMENT, size=args.size)
+    except ValueError as err:
+        raise CommandError(str(err)) from None
+    analyzer = FaceAnalyzer(min_face_size=args.min_face, tiles=not args.no_tiles)
+    summary = extract_faces(
+        args.inputs,
+        args.output,
+        analyzer=analyzer,
+        contract=contract,
+        sampling=sampling,
+        limits=_limits(args),
+        max_faces=args.max_faces,
+        progress=not args.quiet,
+        on_error=lambda message: tqdm.write(f"unmask: skipped {message}", file=sys.stderr),
+    )
+    share = f" ({100 * summary.files_with_faces / summary.files:.1f}%)" if summary.files else ""
+    ignored = f", {summary.ignored} non-media files ignored" if summary.ignored else ""
+    print(
+        f"{summary.files} files: {summary.files_with_faces} with faces{share}, {summary.crops} crops, "
+        f"{len(summary.errors)} errors{ignored}"
+    )
+    print(f"index: {os.path.join(args.output, INDEX_FILE)}")
+    if summary.crops:
+        print(f"contact sheet: {contact_sheet(args.output)}")
+    if summary.files == 0:
+        raise CommandError("no media files found in the inputs")
+    return Outcome(summary.files, len(summary.errors))
+
+
+def _add_probe(commands: Commands) -> None:
+    """``unmask probe``: what a file is."""
     probe = commands.add_parser("probe", help="describe images and videos: kind, size, duration, fps, codec")
     probe.add_argument("inputs", nargs="+", metavar="FILE")
     probe.add_argument("--json", action="store_true", help="print one JSON object per file")
     _add_media_options(probe)
+    probe.set_defaults(run=_run_probe)
 
+
+def _format_info(info: MediaInfo) -> str:
+    data = info.to_dict()
+    parts = [data["path"], data["kind"], f"{data['width']}x{data['height']}", data["codec"]]
+    if data["kind"] == "video":
+        frames = data["frame_count"]
+        approx = "" if data["frame_count_exact"] else "~"
+        parts += [
+            f"{data['duration_s']:.2f} s" if data["duration_s"] is not None else "duration unknown",
+            f"{data['fps']:.2f} fps" if data["fps"] else "fps unknown",
+            f"{approx}{frames} frames" if frames else "frames unknown",
+        ]
+    if data["rotation"]:
+        parts.append(f"rotated {data['rotation']}°")
+    return "  ".join(str(part) for part in parts)
+
+
+def _run_probe(args: argparse.Namespace) -> Outcome:
+    limits = _limits(args)
+    failed = 0
+    for path in args.inputs:
+        try:
+            info = probe(path, limits)
+        except UnmaskError as err:
+            failed += 1
+            print(f"unmask: {err}", file=sys.stderr)
+            continue
+        print(json.dumps(info.to_dict()) if args.json else _format_info(info), flush=True)
+    return Outcome(len(args.inputs), failed)
+
+
+def _add_scan(commands: Commands, temporal_help: str) -> None:
+    """``unmask scan``: verdicts, heatmaps and reports."""
     scan = commands.add_parser(
         "scan",
         help="tell whether the faces in images and videos are real or manipulated",
@@ -242,7 +336,73 @@ def build_parser() -> argparse.ArgumentParser:
     _add_face_options(scan)
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _add_media_options(scan)
+    scan.set_defaults(run=_run_scan)
 
+
+def _frame_bar(name: str, quiet: bool) -> tuple[Callable[[int, int | None], None], Callable[[], None]]:
+    """A scan's ``progress`` callback that shows a bar of frames once more than one is expected, and its closer."""
+    bars: list[tqdm] = []
+
+    def advance(done: int, expected: int | None) -> None:
+        if not bars and (expected is None or expected > 1) and not quiet:
+            bars.append(tqdm(total=expected, desc=name[:30], unit="frame", leave=False, dynamic_ncols=True))
+        for bar in bars:
+            bar.update(done - bar.n)
+
+    def close() -> None:
+        for bar in bars:
+            bar.close()
+
+    return advance, close
+
+
+def _run_scan(args: argparse.Namespace) -> Outcome:
+    if args.threshold is not None and not 0 <= args.threshold <= 1:
+        raise CommandError(f"--threshold must lie in [0, 1], got {args.threshold:g}")
+    sampling = _sampling(args, DEFAULT_SAMPLING)
+    files, _ = collect_inputs(args.inputs, exclude=Path(args.heatmaps) if args.heatmaps else None)
+    if not files:
+        raise CommandError("no media files found in the inputs")
+    scanner = Scanner(
+        FakeClassifier(args.model),
+        FaceAnalyzer(min_face_size=args.min_face, tiles=not args.no_tiles),
+        sampling=sampling,
+        limits=_limits(args),
+        max_faces=args.max_faces,
+        threshold=args.threshold,
+        temporal=_temporal(args),
+    )
+    single = len(args.inputs) == 1 and not Path(args.inputs[0]).is_dir()
+    report_folder = args.report is not None and (not single or Path(args.report).is_dir())
+    results = []  # as JSON dicts: a result keeps its pictures, which a long run need not hold
+    if args.format == "table":
+        print(HEADER, flush=True)
+    for entry in tqdm(files, desc="scan", unit="file", disable=args.quiet or len(files) < 2, dynamic_ncols=True):
+        advance, close = _frame_bar(entry.path.name, args.quiet)
+        writer = HeatmapWriter(args.heatmaps, entry.key) if args.heatmaps else None
+        result = scanner.scan(entry.path, on_frame=writer, progress=advance)
+        close()
+        results.append(result.to_dict())
+        if args.report:
+            page = result.save_report(Path(args.report) / f"{entry.key}.html" if report_folder else args.report)
+            if not args.quiet:
+                tqdm.write(f"report: {page}", file=sys.stderr)
+        if args.format == "table":
+            tqdm.write(result.row())
+        elif args.format == "jsonl":
+            tqdm.write(result.to_json())
+        sys.stdout.flush()
+    if args.format == "json":
+        print(json.dumps(results, indent=2))
+    return Outcome(len(results), sum(result["verdict"] == "error" for result in results))
+
+
+def _missing_extra(err: ImportError, extra: str) -> CommandError:
+    return CommandError(f"{err.name} is missing; install with: pip install -e '.[{extra}]'")
+
+
+def _add_forge(commands: Commands) -> None:
+    """``unmask forge``: a look at the training forgeries."""
     forge = commands.add_parser(
         "forge",
         help="show the training forgeries made from real faces (real | forgery | mask | boundary)",
@@ -269,7 +429,53 @@ def build_parser() -> argparse.ArgumentParser:
         "frame): DIR/clips/clipNN_<kind>.jpg (real, forgery, mask, difference) and .mp4 (real | forgery)",
     )
     forge.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    forge.set_defaults(run=_run_forge)
 
+
+def _run_forge(args: argparse.Namespace) -> Outcome:
+    import numpy as np
+
+    from unmask.forge import make_forgery
+    from unmask.forge.sheet import forgery_row, write_clip_examples, write_forgery_sheet
+    from unmask.forge.sources import load_crops, load_tracks, prepare_faces
+
+    reconstruct = None
+    if args.autoencoder:
+        try:
+            from unmask.train.autoencoder import load_reconstructor
+        except ImportError as err:
+            raise _missing_extra(err, "train") from None
+        reconstruct = load_reconstructor(args.autoencoder)
+    if args.clips < 0:
+        raise CommandError("--clips must be 0 or more")
+    kinds = args.kind or list(KINDS)
+    if kinds == ["reconstruction"] and reconstruct is None:
+        raise CommandError("reconstructions need --autoencoder")
+    out = Path(args.output)
+    log = lambda message: tqdm.write(message, file=sys.stderr)  # noqa: E731
+    crops = load_crops(prepare_faces(args.inputs, out, Sampling(count=args.frames), log=log, progress=not args.quiet))
+    if not crops:
+        raise CommandError("no faces found in the inputs")
+    rng = np.random.default_rng(args.seed)
+    picks = rng.choice(len(crops), size=args.count, replace=len(crops) < args.count)
+    weights = {kind: 1.0 for kind in kinds}
+    rows = [
+        forgery_row(crops[i].image, make_forgery(crops[i].image, crops[i].landmarks, rng, reconstruct, weights))
+        for i in picks
+    ]
+    print(f"forgeries: {write_forgery_sheet(rows, out / 'forgeries.jpg')}")
+    if args.clips > 0:
+        folders = prepare_faces(args.inputs, out / "clips", Sampling(every_nth=2), log=log, progress=not args.quiet)
+        tracks = load_tracks(folders)
+        if not tracks:
+            raise CommandError("--clips needs videos with a face of 64 px or more")
+        written = write_clip_examples(tracks, out / "clips", args.clips, rng, reconstruct)
+        print(f"clips: {len(written) // 2} in {out / 'clips'}")
+    return DONE
+
+
+def _add_eval(commands: Commands, temporal_help: str) -> None:
+    """``unmask eval``: metrics on a labelled dataset."""
     evaluate = commands.add_parser(
         "eval",
         help="measure the detector on labelled media, beside peers, with a robustness ladder",
@@ -304,7 +510,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_sampling_options(evaluate, SCAN_FRAMES)
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    evaluate.set_defaults(run=_run_eval)
 
+
+def _run_eval(args: argparse.Namespace) -> Outcome:
+    from unmask.evaluate.datasets import load_dataset
+    from unmask.evaluate.robustness import parse_rungs
+    from unmask.evaluate.run import Peer, evaluate, run_ladder
+    from unmask.evaluate.summary import robustness_text, summary_text, write_summary
+
+    try:
+        rungs = parse_rungs(args.robustness) if args.robustness else ()
+    except ValueError as err:
+        raise UnmaskError(f"--robustness: {err}") from None
+    if args.bootstrap < 0:
+        raise UnmaskError("--bootstrap must be 0 or more")
+    peers: list[Peer] = []
+    if args.mesonet:
+        from unmask.peers.mesonet import MesoNet
+
+        peers.append(MesoNet(args.mesonet))
+    items = load_dataset(args.dataset, compression=args.compression)
+    only = [folder.rstrip("/") + "/" for folder in args.only or []]
+    if only:
+        items = [item for item in items if any(item.key.startswith(folder) for folder in only)]
+        if not items:
+            raise UnmaskError(f"no file of {args.dataset} lies under {', '.join(only)}")
+    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING), temporal=_temporal(args))
+    out = Path(args.output)
+    metrics, records = evaluate(
+        items, out, scanner, peers, progress=not args.quiet, replicates=args.bootstrap, dataset=str(args.dataset)
+    )
+    ladder = None
+    if rungs:
+        ladder = run_ladder(items, out / "robustness", scanner, peers, rungs, metrics, progress=not args.quiet)
+    page = write_summary(metrics, records, out, ladder)
+    print(summary_text(metrics))
+    if ladder is not None:
+        print()
+        print(robustness_text(ladder))
+    print(f"metrics: {out / 'metrics.json'}; summary: {page}")
+    return DONE
+
+
+def _add_train(commands: Commands) -> None:
+    """``unmask train``: the frame detector."""
     train = commands.add_parser(
         "train",
         help="train the deepfake detector on real faces only (needs the 'train' extra: torch)",
@@ -345,7 +595,35 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=defaults.seed, help="(%(default)s)")
     train.add_argument("--device", default=defaults.device, help="cpu, cuda, or auto (%(default)s)")
     train.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads, 0 = torch's default")
+    train.set_defaults(run=_run_train)
 
+
+def _run_train(args: argparse.Namespace) -> Outcome:
+    try:
+        from unmask.train.loop import train
+    except ImportError as err:
+        raise _missing_extra(err, "train") from None
+    config = TrainDefaults(
+        steps=args.steps,
+        batch=args.batch,
+        autoencoder_steps=args.autoencoder_steps,
+        frames=args.frames,
+        rerender=args.rerender_share,
+        decoder=args.decoder,
+        decoder_cache=args.decoder_cache,
+        history=args.history,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+        inputs=list(args.inputs),
+    )
+    summary = train(config, Path(args.output), log=lambda message: tqdm.write(message, file=sys.stderr))
+    print(f"detector: {Path(args.output) / 'detector.onnx'} ({summary['images_seen']} images seen)")
+    return DONE
+
+
+def _add_train_temporal(commands: Commands) -> None:
+    """``unmask train-temporal``: the temporal branch."""
     temporal = commands.add_parser(
         "train-temporal",
         help="train the temporal branch on real face tracks (needs the 'train' extra: torch)",
@@ -392,7 +670,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="a feature the model does not read, or a group of them (texture-levels); repeatable. The identity "
         "features (pose, face shape, skin colour) are never read",
     )
+    temporal.set_defaults(run=_run_train_temporal)
 
+
+def _run_train_temporal(args: argparse.Namespace) -> Outcome:
+    try:
+        from unmask.train.temporal import train_temporal
+    except ImportError as err:
+        raise _missing_extra(err, "train") from None
+    config = TemporalDefaults(
+        windows=args.windows,
+        window=args.window,
+        epochs=args.epochs,
+        seed=args.seed,
+        workers=args.workers,
+        autoencoder=args.autoencoder,
+        blur=args.blur_share,
+        noise=args.noise_share,
+        ignore=features_named(["identity", *args.ignore]),
+    )
+    summary = train_temporal(
+        list(args.inputs), Path(args.output), config, log=lambda message: tqdm.write(message, file=sys.stderr)
+    )
+    auc = summary["held_out_auc"][f"{config.window}_frames"]["all"]
+    print(f"temporal branch: {Path(args.output) / 'unmask-temporal.onnx'} (held-out AUC {auc:.3f})")
+    return DONE
+
+
+def _add_serve(commands: Commands) -> None:
+    """``unmask serve``: the HTTP service."""
     from unmask.server.settings import Settings as ServeDefaults
 
     served = ServeDefaults()
@@ -418,288 +724,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--keep-media", action="store_true", help="keep uploads after scanning (default: delete)")
     serve.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on /v1 (default: $UNMASK_TOKEN)")
     serve.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
-    return parser
+    serve.set_defaults(run=_run_serve)
 
 
-def _run_faces(args: argparse.Namespace) -> int:
-    try:
-        sampling = _sampling(args, Sampling())
-        contract = dataclasses.replace(ALIGNMENT, size=args.size)
-    except ValueError as err:
-        print(f"unmask faces: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    analyzer = FaceAnalyzer(min_face_size=args.min_face, tiles=not args.no_tiles)
-    summary = extract_faces(
-        args.inputs,
-        args.output,
-        analyzer=analyzer,
-        contract=contract,
-        sampling=sampling,
-        limits=_limits(args),
-        max_faces=args.max_faces,
-        progress=not args.quiet,
-        on_error=lambda message: tqdm.write(f"unmask: skipped {message}", file=sys.stderr),
-    )
-    share = f" ({100 * summary.files_with_faces / summary.files:.1f}%)" if summary.files else ""
-    ignored = f", {summary.ignored} non-media files ignored" if summary.ignored else ""
-    print(
-        f"{summary.files} files: {summary.files_with_faces} with faces{share}, {summary.crops} crops, "
-        f"{len(summary.errors)} errors{ignored}"
-    )
-    print(f"index: {os.path.join(args.output, INDEX_FILE)}")
-    if summary.crops:
-        print(f"contact sheet: {contact_sheet(args.output)}")
-    if summary.files == 0:
-        print("unmask faces: error: no media files found in the inputs", file=sys.stderr)
-        return EXIT_USAGE
-    if summary.errors:
-        return EXIT_USAGE if len(summary.errors) == summary.files else EXIT_SOME_FAILED
-    return EXIT_OK
-
-
-def _format_info(info: MediaInfo) -> str:
-    data = info.to_dict()
-    parts = [data["path"], data["kind"], f"{data['width']}x{data['height']}", data["codec"]]
-    if data["kind"] == "video":
-        frames = data["frame_count"]
-        approx = "" if data["frame_count_exact"] else "~"
-        parts += [
-            f"{data['duration_s']:.2f} s" if data["duration_s"] is not None else "duration unknown",
-            f"{data['fps']:.2f} fps" if data["fps"] else "fps unknown",
-            f"{approx}{frames} frames" if frames else "frames unknown",
-        ]
-    if data["rotation"]:
-        parts.append(f"rotated {data['rotation']}°")
-    return "  ".join(str(part) for part in parts)
-
-
-def _run_probe(args: argparse.Namespace) -> int:
-    limits = _limits(args)
-    failed = 0
-    for path in args.inputs:
-        try:
-            info = probe(path, limits)
-        except UnmaskError as err:
-            failed += 1
-            print(f"unmask: {err}", file=sys.stderr)
-            continue
-        print(json.dumps(info.to_dict()) if args.json else _format_info(info), flush=True)
-    if failed:
-        return EXIT_USAGE if failed == len(args.inputs) else EXIT_SOME_FAILED
-    return EXIT_OK
-
-
-def _run_scan(args: argparse.Namespace) -> int:
-    if args.threshold is not None and not 0 <= args.threshold <= 1:
-        print(f"unmask scan: error: --threshold must lie in [0, 1], got {args.threshold:g}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        sampling = _sampling(args, DEFAULT_SAMPLING)
-    except ValueError as err:
-        print(f"unmask scan: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    files, _ = collect_inputs(args.inputs, exclude=Path(args.heatmaps) if args.heatmaps else None)
-    if not files:
-        print("unmask scan: error: no media files found in the inputs", file=sys.stderr)
-        return EXIT_USAGE
-    scanner = Scanner(
-        FakeClassifier(args.model),
-        FaceAnalyzer(min_face_size=args.min_face, tiles=not args.no_tiles),
-        sampling=sampling,
-        limits=_limits(args),
-        max_faces=args.max_faces,
-        threshold=args.threshold,
-        temporal=_temporal(args),
-    )
-    results = []
-    single = len(args.inputs) == 1 and not Path(args.inputs[0]).is_dir()
-    report_folder = args.report is not None and (not single or Path(args.report).is_dir())
-    if args.format == "table":
-        print(HEADER, flush=True)
-    bar = tqdm(files, desc="scan", unit="file", disable=args.quiet or len(files) < 2, dynamic_ncols=True)
-    for entry in bar:
-        bars: list[tqdm] = []
-
-        def advance(done: int, expected: int | None, bars: list[tqdm] = bars, name: str = entry.path.name) -> None:
-            if not bars and (expected is None or expected > 1) and not args.quiet:
-                bars.append(tqdm(total=expected, desc=name[:30], unit="frame", leave=False, dynamic_ncols=True))
-            for frames in bars:
-                frames.update(done - frames.n)
-
-        writer = HeatmapWriter(args.heatmaps, entry.key) if args.heatmaps else None
-        collector = ReportCollector() if args.report else None
-        callbacks = [callback for callback in (writer, collector) if callback is not None]
-        on_frame = (lambda *seen, each=callbacks: [callback(*seen) for callback in each]) if callbacks else None
-        result = scanner.scan(entry.path, on_frame=on_frame, progress=advance)
-        for frames in bars:
-            frames.close()
-        results.append(result)
-        if args.report:
-            target = Path(args.report) / f"{entry.key}.html" if report_folder else Path(args.report)
-            page = write_report(target, result, collector, scanner.classifier.card, read_provenance(entry.path))
-            if not args.quiet:
-                tqdm.write(f"report: {page}", file=sys.stderr)
-        if args.format == "table":
-            tqdm.write(format_row(result))
-        elif args.format == "jsonl":
-            tqdm.write(result.to_json())
-        sys.stdout.flush()
-    if args.format == "json":
-        print(json.dumps([result.to_dict() for result in results], indent=2))
-    errors = sum(result.verdict == "error" for result in results)
-    if errors:
-        return EXIT_USAGE if errors == len(results) else EXIT_SOME_FAILED
-    return EXIT_OK
-
-
-def _missing_extra(command: str, err: ImportError) -> int:
-    print(f"unmask {command}: error: {err.name} is missing; install with: pip install -e '.[train]'", file=sys.stderr)
-    return EXIT_USAGE
-
-
-def _run_forge(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from unmask.forge import make_forgery
-    from unmask.forge.sheet import forgery_row, write_clip_examples, write_forgery_sheet
-    from unmask.forge.sources import load_crops, load_tracks, prepare_faces
-
-    reconstruct = None
-    if args.autoencoder:
-        try:
-            from unmask.train.autoencoder import load_reconstructor
-        except ImportError as err:
-            return _missing_extra("forge", err)
-        reconstruct = load_reconstructor(args.autoencoder)
-    if args.clips < 0:
-        print("unmask forge: error: --clips must be 0 or more", file=sys.stderr)
-        return EXIT_USAGE
-    kinds = args.kind or list(KINDS)
-    if kinds == ["reconstruction"] and reconstruct is None:
-        print("unmask forge: error: reconstructions need --autoencoder", file=sys.stderr)
-        return EXIT_USAGE
-    out = Path(args.output)
-    log = lambda message: tqdm.write(message, file=sys.stderr)  # noqa: E731
-    crops = load_crops(prepare_faces(args.inputs, out, Sampling(count=args.frames), log=log, progress=not args.quiet))
-    if not crops:
-        print("unmask forge: error: no faces found in the inputs", file=sys.stderr)
-        return EXIT_USAGE
-    rng = np.random.default_rng(args.seed)
-    picks = rng.choice(len(crops), size=args.count, replace=len(crops) < args.count)
-    weights = {kind: 1.0 for kind in kinds}
-    rows = [
-        forgery_row(crops[i].image, make_forgery(crops[i].image, crops[i].landmarks, rng, reconstruct, weights))
-        for i in picks
-    ]
-    print(f"forgeries: {write_forgery_sheet(rows, out / 'forgeries.jpg')}")
-    if args.clips > 0:
-        folders = prepare_faces(args.inputs, out / "clips", Sampling(every_nth=2), log=log, progress=not args.quiet)
-        tracks = load_tracks(folders)
-        if not tracks:
-            print("unmask forge: error: --clips needs videos with a face of 64 px or more", file=sys.stderr)
-            return EXIT_USAGE
-        written = write_clip_examples(tracks, out / "clips", args.clips, rng, reconstruct)
-        print(f"clips: {len(written) // 2} in {out / 'clips'}")
-    return EXIT_OK
-
-
-def _run_eval(args: argparse.Namespace) -> int:
-    from unmask.evaluate.datasets import load_dataset
-    from unmask.evaluate.robustness import parse_rungs
-    from unmask.evaluate.run import Peer, evaluate, run_ladder
-    from unmask.evaluate.summary import robustness_text, summary_text, write_summary
-
-    try:
-        rungs = parse_rungs(args.robustness) if args.robustness else ()
-    except ValueError as err:
-        raise UnmaskError(f"--robustness: {err}") from None
-    if args.bootstrap < 0:
-        raise UnmaskError("--bootstrap must be 0 or more")
-    peers: list[Peer] = []
-    if args.mesonet:
-        from unmask.peers.mesonet import MesoNet
-
-        peers.append(MesoNet(args.mesonet))
-    items = load_dataset(args.dataset, compression=args.compression)
-    only = [folder.rstrip("/") + "/" for folder in args.only or []]
-    if only:
-        items = [item for item in items if any(item.key.startswith(folder) for folder in only)]
-        if not items:
-            raise UnmaskError(f"no file of {args.dataset} lies under {', '.join(only)}")
-    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING), temporal=_temporal(args))
-    out = Path(args.output)
-    metrics, records = evaluate(
-        items, out, scanner, peers, progress=not args.quiet, replicates=args.bootstrap, dataset=str(args.dataset)
-    )
-    ladder = None
-    if rungs:
-        ladder = run_ladder(items, out / "robustness", scanner, peers, rungs, metrics, progress=not args.quiet)
-    page = write_summary(metrics, records, out, ladder)
-    print(summary_text(metrics))
-    if ladder is not None:
-        print()
-        print(robustness_text(ladder))
-    print(f"metrics: {out / 'metrics.json'}; summary: {page}")
-    return EXIT_OK
-
-
-def _run_train(args: argparse.Namespace) -> int:
-    try:
-        from unmask.train.loop import train
-    except ImportError as err:
-        return _missing_extra("train", err)
-    config = TrainDefaults(
-        steps=args.steps,
-        batch=args.batch,
-        autoencoder_steps=args.autoencoder_steps,
-        frames=args.frames,
-        rerender=args.rerender_share,
-        decoder=args.decoder,
-        decoder_cache=args.decoder_cache,
-        history=args.history,
-        seed=args.seed,
-        device=args.device,
-        threads=args.threads,
-        inputs=list(args.inputs),
-    )
-    summary = train(config, Path(args.output), log=lambda message: tqdm.write(message, file=sys.stderr))
-    print(f"detector: {Path(args.output) / 'detector.onnx'} ({summary['images_seen']} images seen)")
-    return EXIT_OK
-
-
-def _run_train_temporal(args: argparse.Namespace) -> int:
-    try:
-        from unmask.train.temporal import train_temporal
-    except ImportError as err:
-        return _missing_extra("train-temporal", err)
-    config = TemporalDefaults(
-        windows=args.windows,
-        window=args.window,
-        epochs=args.epochs,
-        seed=args.seed,
-        workers=args.workers,
-        autoencoder=args.autoencoder,
-        blur=args.blur_share,
-        noise=args.noise_share,
-        ignore=features_named(["identity", *args.ignore]),
-    )
-    summary = train_temporal(
-        list(args.inputs), Path(args.output), config, log=lambda message: tqdm.write(message, file=sys.stderr)
-    )
-    auc = summary["held_out_auc"][f"{config.window}_frames"]["all"]
-    print(f"temporal branch: {Path(args.output) / 'unmask-temporal.onnx'} (held-out AUC {auc:.3f})")
-    return EXIT_OK
-
-
-def _run_serve(args: argparse.Namespace) -> int:
+def _run_serve(args: argparse.Namespace) -> Outcome:
     from unmask.server.settings import TOKEN_ENV
     from unmask.server.settings import Settings as ServeSettings
 
     try:
         from unmask.server.app import run_server
     except ImportError as err:
-        print(f"unmask serve: error: {err.name} is missing; install with: pip install -e '.[server]'", file=sys.stderr)
-        return EXIT_USAGE
+        raise _missing_extra(err, "server") from None
     settings = ServeSettings(
         db=Path(args.db),
         host=args.host,
@@ -715,42 +750,55 @@ def _run_serve(args: argparse.Namespace) -> int:
     if settings.token is None and settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"unmask serve: warning: listening on {settings.host} without a token (--token)", file=sys.stderr)
     run_server(settings)
-    return EXIT_OK
+    return DONE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command; each sets ``run``, the function that carries it out."""
+    parser = argparse.ArgumentParser(
+        prog="unmask",
+        description="Tell real faces from deepfakes and live faces from presentation attacks, on a plain CPU.",
+    )
+    parser.add_argument("--version", action="version", version=f"unmask {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    temporal_help = _temporal_help()  # reads the temporal card once, for scan and eval
+    _add_faces(commands)
+    _add_probe(commands)
+    _add_scan(commands, temporal_help)
+    _add_forge(commands)
+    _add_eval(commands, temporal_help)
+    _add_train(commands)
+    _add_train_temporal(commands)
+    _add_serve(commands)
+    return parser
+
+
+def _say(err: BaseException, command: str) -> None:
+    """Tell the user, in one line on stderr, what stopped ``command`` (nothing for a closed output pipe)."""
+    if isinstance(err, BrokenPipeError):
+        # Point stdout at nothing so that Python's flush at exit does not fail on the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    elif isinstance(err, KeyboardInterrupt):
+        print("unmask: interrupted", file=sys.stderr)
+    elif isinstance(err, CommandError):
+        print(f"unmask {command}: error: {err}", file=sys.stderr)
+    elif isinstance(err, UnmaskError | OSError):  # an OSError: an output that cannot be written, a full disk
+        print(f"unmask: error: {reason(err)}", file=sys.stderr)
+    else:  # the last guard: one line, never a traceback
+        print(f"unmask: {reason(err)} (set UNMASK_DEBUG=1 for details)", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (:func:`exit_status`)."""
     args = build_parser().parse_args(argv)
-    runners = {
-        "eval": _run_eval,
-        "faces": _run_faces,
-        "forge": _run_forge,
-        "probe": _run_probe,
-        "scan": _run_scan,
-        "serve": _run_serve,
-        "train": _run_train,
-        "train-temporal": _run_train_temporal,
-    }
     try:
-        return runners[args.command](args)
-    except UnmaskError as err:
-        print(f"unmask: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("unmask: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # Point stdout at nothing so that Python's flush at exit does not fail on the closed pipe again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
-    except OSError as err:  # an output that cannot be written (a full disk, a read-only folder)
-        print(f"unmask: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as err:  # the last guard: one line, never a traceback
-        if os.environ.get("UNMASK_DEBUG"):
+        outcome = args.run(args)
+    except (Exception, KeyboardInterrupt) as err:
+        if os.environ.get("UNMASK_DEBUG") and not isinstance(err, UnmaskError | OSError | KeyboardInterrupt):
             raise
-        print(f"unmask: internal error: {type(err).__name__}: {err} (set UNMASK_DEBUG=1 for details)", file=sys.stderr)
-        return EXIT_USAGE
+        _say(err, args.command)
+        return exit_status(err)
+    return exit_status(outcome)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from unmask.errors import UnmaskError
-from unmask.media import Frame, Sampling
+from unmask.media import Sampling
 from unmask.models import FakeClassifier, ModelCard, load_card
-from unmask.report import Provenance, ReportCollector, render_report, write_report
+from unmask.report import Provenance, TrackPicture, render_report, write_report
 from unmask.report.html import CREDENTIALS_ARE_NOT_TRUTH, NO_CREDENTIALS_PROVE_NOTHING, headline
 from unmask.verdict import FaceScore, FrameScore, Scanner, ScanResult, Track
 
@@ -32,9 +32,13 @@ def scanner(classifier):
 
 
 def report(scanner, path, provenance=None):
-    collector = ReportCollector()
-    result = scanner.scan(path, on_frame=collector)
-    return result, collector, render_report(result, collector, scanner.classifier.card, provenance)
+    """A scan, the pictures it kept and its report, drawn from its JSON dict."""
+    result = scanner.scan(path)
+    return (
+        result,
+        result.pictures,
+        render_report(result.to_dict(), result.pictures, scanner.classifier.card, provenance),
+    )
 
 
 def embedded_json(page: str) -> dict:
@@ -80,7 +84,7 @@ def sample_result(verdict="fake", score=0.83, threshold=0.41, **changes) -> Scan
 
 
 def test_still_report_is_self_contained_and_says_everything(scanner, media):
-    result, collector, page = report(scanner, media / "astronaut.jpg", Provenance(status="absent"))
+    result, pictures, page = report(scanner, media / "astronaut.jpg", Provenance(status="absent"))
     assert_self_contained(page)
     text = html.unescape(page)
     assert result.verdict in ("fake", "real")  # the provisional model's call is not tested, only how it is said
@@ -96,12 +100,12 @@ def test_still_report_is_self_contained_and_says_everything(scanner, media):
     assert f"Report made by unmask {result.unmask_version}" in text and "UTC" in text
     assert embedded_json(page) == result.to_dict() == shown_json(page)
     usable = [track for track in result.faces if track.usable]
-    assert len(usable) == 1 and set(collector.pictures) == {usable[0].id}
+    assert len(usable) == 1 and set(pictures) == {usable[0].id}
     assert page.count("<img ") == len(usable)
 
 
 def test_video_report_draws_a_timeline_of_its_sampled_frames(scanner, media):
-    result, collector, page = report(scanner, media / "single_face.mp4")
+    result, pictures, page = report(scanner, media / "single_face.mp4")
     assert_self_contained(page)
     assert result.kind == "video" and len(result.frames) == 6
     (svg,) = re.findall(r"<svg\b.*?</svg>", page, re.S)
@@ -110,10 +114,10 @@ def test_video_report_draws_a_timeline_of_its_sampled_frames(scanner, media):
     text = html.unescape(page)
     assert ("scored at or above the threshold: " in text) or ("No sampled frame scored at or above" in text)
     assert "1.60 s" in text and "6 evenly spaced frames" in text
-    assert page.count("<img ") == len(collector.pictures) == sum(track.usable for track in result.faces) == 1
+    assert page.count("<img ") == len(pictures) == sum(track.usable for track in result.faces) == 1
     (track,) = result.faces
     best = max(track.frames, key=lambda face: face.score)
-    assert collector.pictures[track.id].index == best.index
+    assert pictures[track.id].index == best.index
     assert "Content Credentials were not checked" in text and NO_CREDENTIALS_PROVE_NOTHING in text
     assert embedded_json(page) == result.to_dict()
     assert "animation or re-rendering over time (temporal branch): not applied (the temporal branch is off" in text
@@ -140,23 +144,24 @@ def test_results_without_a_score_render_with_their_reason(scanner, media, name, 
 
 
 def test_headline_says_score_and_threshold_in_plain_words():
-    assert headline(sample_result("fake", 0.83, 0.41)) == (
+    assert headline(sample_result("fake", 0.83, 0.41).to_dict()) == (
         "Likely manipulated: the most suspicious face scored 0.83, above the model's threshold of 0.41"
     )
-    assert headline(sample_result("fake", 0.5, 0.5)).endswith("scored 0.50, at the model's threshold of 0.50")
-    assert headline(sample_result("real", 0.12, 0.41)) == (
+    assert headline(sample_result("fake", 0.5, 0.5).to_dict()).endswith("scored 0.50, at the model's threshold of 0.50")
+    assert headline(sample_result("real", 0.12, 0.41).to_dict()) == (
         "No sign of manipulation found: the most suspicious face scored 0.12, below the model's threshold of 0.41"
     )
     # Two decimals would show 0.41 twice: more are used until they differ.
-    assert "scored 0.414, above the model's threshold of 0.410" in headline(sample_result("fake", 0.4142, 0.41))
+    fake = sample_result("fake", 0.4142, 0.41).to_dict()
+    assert "scored 0.414, above the model's threshold of 0.410" in headline(fake)
     missing = sample_result("error", None, 0.41, reason="/photos/portrait.jpg: truncated JPEG", faces=[], frames=[])
-    assert headline(missing) == "Could not be read: truncated JPEG"
+    assert headline(missing.to_dict()) == "Could not be read: truncated JPEG"
 
 
 def test_hostile_names_and_reasons_are_escaped():
     path = "/in/</script><script>alert(1)</script><img src=x onerror=alert(2)>.jpg"
     result = sample_result("not_applicable", None, 0.41, path=path, reason="<b>bold</b> & <i>", faces=[])
-    page = render_report(result, None, load_card(), Provenance(status="error", detail="<script>x</script>"))
+    page = render_report(result.to_dict(), None, load_card(), Provenance(status="error", detail="<script>x</script>"))
     assert_self_contained(page)
     assert "alert(1)</script>" not in page and "<img src=x" not in page and "<b>bold" not in page
     assert "&lt;img src=x onerror=alert(2)&gt;.jpg" in page and "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;i&gt;" in page
@@ -170,7 +175,7 @@ def test_card_training_data_limitations_and_a_chosen_threshold_are_shown():
     data["limitations"] = ["Misses whole-face synthesis", "Untested on faces under 64 px"]
     card = ModelCard.from_dict(data, shipped.path)
     result = sample_result("real", 0.2, 0.3)
-    text = html.unescape(render_report(result, None, card, made_at=datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)))
+    text = html.unescape(render_report(result.to_dict(), None, card, made_at=datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)))
     assert "Real faces <A> (licence: CC-BY-4.0)" in text and "Misses whole-face synthesis" in text
     assert f"The threshold of 0.3 was chosen for this scan; the model card's is {card.threshold:g}." in text
     assert "on 2030-01-02 03:04:05 UTC" in text
@@ -187,40 +192,32 @@ def test_provenance_section_says_what_the_credentials_claim():
         validation_state="Valid",
         warnings=["signingCredential.untrusted: signing certificate untrusted"],
     )
-    text = html.unescape(render_report(sample_result(), None, load_card(), valid))
+    text = html.unescape(render_report(sample_result().to_dict(), None, load_card(), valid))
     assert "their signature checks out" in text and "Newsroom Photo Desk" in text and "Camera App 2.1" in text
     assert "not checked against a list of trusted issuers" in text
     assert "declare content made by a generative AI model" in text and CREDENTIALS_ARE_NOT_TRUTH in text
     invalid = Provenance(status="invalid", signer="X", errors=["assertion.dataHash.mismatch: asset hash error"])
-    text = html.unescape(render_report(sample_result(), None, load_card(), invalid))
+    text = html.unescape(render_report(sample_result().to_dict(), None, load_card(), invalid))
     assert "they do not validate" in text and "assertion.dataHash.mismatch: asset hash error" in text
-    text = html.unescape(render_report(sample_result(), None, load_card(), Provenance(status="unavailable")))
+    text = html.unescape(render_report(sample_result().to_dict(), None, load_card(), Provenance(status="unavailable")))
     assert "could not be checked" in text and NO_CREDENTIALS_PROVE_NOTHING in text
 
 
-def test_collector_keeps_each_tracks_best_frame_as_copies():
-    collector = ReportCollector(max_tracks=2)
-    crops = np.zeros((2, 8, 8, 3), np.uint8)
-    maps = np.zeros((2, 2, 2), np.float32)
-    image = np.zeros((4, 4, 3), np.uint8)
-    collector(
-        Frame(image, 0, 0.0), [FaceScore(0, 0.0, [0] * 4, 0.3, 1), FaceScore(0, 0.0, [0] * 4, 0.1, 2)], crops, maps
-    )
-    crops[:] = 255  # the scanner's arrays are reused: what was kept must not change
-    collector(Frame(image, 1, 0.5), [FaceScore(1, 0.5, [0] * 4, 0.2, 1)], crops[:1], maps[:1])
-    collector(Frame(image, 2, 1.0), [], None, None)
-    assert collector.pictures[1].index == 0 and collector.pictures[1].crop.max() == 0
-    # Full: a new, more suspicious track replaces the least suspicious one; a less suspicious one is left out.
-    collector(Frame(image, 3, 1.5), [FaceScore(3, 1.5, [0] * 4, 0.9, 7)], crops[:1], maps[:1])
-    collector(Frame(image, 4, 2.0), [FaceScore(4, 2.0, [0] * 4, 0.05, 8)], crops[:1], maps[:1])
-    assert set(collector.pictures) == {1, 7} and collector.pictures[7].crop.max() == 255
+def test_pictures_are_shown_for_their_tracks_and_the_deciding_track_is_named():
+    crop = np.full((224, 224, 3), 128, np.uint8)
+    picture = TrackPicture(0, 0.83, 0, None, crop, np.zeros((28, 28), np.float32))
+    result = sample_result(decided_by=0)
+    text = html.unescape(render_report(result.to_dict(), {0: picture}, load_card()))
+    assert text.count("<img ") == 1 and "this face decides the verdict" in text
+    text = html.unescape(render_report(sample_result().to_dict(), None, load_card()))  # decided_by: None
+    assert "this face decides the verdict" not in text and "no picture kept" in text and "<img " not in text
 
 
 def test_write_report_makes_folders_and_refuses_unwritable_paths(tmp_path):
     result = sample_result()
-    path = write_report(tmp_path / "a" / "b" / "report.html", result, None, load_card())
+    path = write_report(tmp_path / "a" / "b" / "report.html", result.to_dict(), None, load_card())
     assert path == tmp_path / "a" / "b" / "report.html"
     assert embedded_json(path.read_text(encoding="utf-8")) == result.to_dict()
     (tmp_path / "file").write_text("x")
     with pytest.raises(UnmaskError, match="cannot write the report"):
-        write_report(tmp_path / "file" / "report.html", result, None, load_card())
+        write_report(tmp_path / "file" / "report.html", result.to_dict(), None, load_card())

@@ -127,7 +127,10 @@ def test_signed_photo_is_valid_and_says_what_it_claims(signed_jpeg, tmp_path):
     assert any(warning.startswith("signingCredential.untrusted") for warning in provenance.warnings)
     assert provenance.to_dict()["status"] == "valid"
     page = render_report(
-        ScanResult(str(path), None, "image", "error", None, 0.5, "unreadable", {}), None, load_card(), provenance
+        ScanResult(str(path), None, "image", "error", None, 0.5, "unreadable", {}).to_dict(),
+        None,
+        load_card(),
+        provenance,
     )
     assert "Test Photo Desk" in page and "declare content made by a generative AI model" in page
 

@@ -226,3 +226,58 @@ def test_by_default_the_temporal_branch_runs_as_its_card_says(scanner, media, tm
 def test_on_scale_maps_a_branch_threshold_onto_the_verdict_threshold(probability, expected):
     # the branch's own threshold 0.4 lands on the verdict's 0.9; linear on either side
     assert on_scale(probability, 0.4, 0.9) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        ({"threshold": 1.5}, r"threshold must lie in \[0, 1\], not 1.5"),
+        ({"threshold": -0.1}, r"threshold must lie in \[0, 1\], not -0.1"),
+        ({"threshold": float("nan")}, r"threshold must lie in \[0, 1\], not nan"),
+        ({"max_faces": 0}, "max_faces must be at least 1, not 0"),
+        ({"min_score_face": -1}, "min_score_face must not be negative, not -1"),
+        ({"min_track_frames": 0}, "min_track_frames must be at least 1, not 0"),
+    ],
+)
+def test_the_scanner_checks_its_arguments(arguments, words):
+    with pytest.raises(ValueError, match=words):
+        Scanner(**arguments)
+
+
+def test_threshold_bounds_are_allowed(scanner):
+    assert Scanner(scanner.classifier, temporal=False, threshold=1).threshold == 1.0
+    assert Scanner(scanner.classifier, temporal=False, threshold=0).threshold == 0.0
+
+
+class FixedTemporal:
+    """The shipped temporal branch, but saying ``probability`` of every track, with its own threshold 0.4."""
+
+    def __init__(self, inner, probability: float) -> None:
+        self.inner, self.probability = inner, probability
+        self.card, self.burst, self.window, self.threshold = inner.card, inner.burst, inner.window, 0.4
+
+    def predict(self, features) -> float:
+        return self.probability
+
+
+@pytest.mark.parametrize(
+    ("threshold", "probability", "score", "verdict"),
+    [
+        (0.9, 0.2, 0.45, "real"),  # half the branch's own threshold: half the threshold in force
+        (0.9, 0.4, 0.9, "fake"),  # at its own threshold: at the threshold in force, so fake
+        (0.5, 0.2, 0.25, "real"),
+        (0.5, 0.7, 0.75, "fake"),  # halfway from its threshold to 1: halfway from 0.5 to 1
+    ],
+)
+def test_the_temporal_cue_is_scaled_against_the_threshold_in_force(
+    both_branches, media, threshold, probability, score, verdict
+):
+    temporal = FixedTemporal(both_branches.temporal, probability)
+    scanner = Scanner(both_branches.classifier, threshold=threshold, temporal=temporal, sampling=Sampling(count=4))
+    result = scanner.scan(media / "single_face.mp4")
+    (track,) = result.faces
+    animation = track.cues["animation"]
+    assert animation.applied and animation.probability == probability
+    assert animation.score == pytest.approx(score)
+    # The frame branch of this real face stays far below either threshold: the animation cue decides.
+    assert track.cues["blend"].score < 0.2 and result.verdict == verdict and result.threshold == threshold

@@ -22,16 +22,15 @@ import numpy as np
 from tqdm import tqdm
 
 from unmask import __version__
-from unmask.errors import UnmaskError
-from unmask.faces.align import ALIGNMENT, CropContract, align_face
+from unmask.errors import UnmaskError, reason
+from unmask.faces.align import ALIGNMENT, AlignedFace, CropContract
 from unmask.faces.analyzer import FaceAnalyzer
-from unmask.faces.tracking import FaceTracker
+from unmask.faces.pipeline import MAX_FACES, track_faces
 from unmask.media import InputFile, Limits, MediaInfo, Sampling, collect_inputs, expected_frames, probe, read_frames
 
 INDEX_FILE = "index.jsonl"
 RUN_FILE = "run.json"
 CROPS_FOLDER = "crops"
-MAX_FACES = 20
 
 
 @dataclass
@@ -89,9 +88,8 @@ class FaceExtractor:
             dynamic_ncols=True,
         )
 
-    def _save(self, folder: Path, stem: str, image: np.ndarray, landmarks: np.ndarray) -> dict[str, str]:
-        """Align one face, write its crop and landmarks, and return their paths relative to the output."""
-        aligned = align_face(image, landmarks, self.contract)
+    def _save(self, folder: Path, stem: str, aligned: AlignedFace) -> dict[str, str]:
+        """Write one aligned face's crop and landmarks, and return their paths relative to the output."""
         folder.mkdir(parents=True, exist_ok=True)
         crop_file, landmarks_file = folder / f"{stem}.png", folder / f"{stem}.npy"
         if not cv2.imwrite(str(crop_file), cv2.cvtColor(aligned.image, cv2.COLOR_RGB2BGR)):
@@ -123,27 +121,25 @@ class FaceExtractor:
         try:
             info = probe(entry.path, self.limits)
             record.update(kind=info.kind, width=info.width, height=info.height)
-            tracker = FaceTracker() if info.kind == "video" else None
-            for frame in self._frames(entry, info):
+            video = info.kind == "video"
+            loop = track_faces(
+                self._frames(entry, info), self.analyzer, track=video, contract=self.contract, max_faces=self.max_faces
+            )
+            for found in loop:
+                frame = found.frame
                 record["frames"] += 1
-                faces = self.analyzer(frame.image)
-                if tracker is None:
-                    record["faces"] = len(faces)
+                if video:
+                    tracks.update(face.track_id for face in found.found if face.track_id is not None)
                 else:
-                    faces = tracker.update(faces)
-                    tracks.update(face.track_id for face in faces if face.track_id is not None)
-                record["dropped_faces"] += max(0, len(faces) - self.max_faces)
-                for number, face in enumerate(faces[: self.max_faces]):
-                    stem = f"face{number:02d}" if tracker is None else f"f{frame.index:06d}_t{face.track_id:02d}"
-                    files = self._save(folder, stem, frame.image, face.landmarks)
+                    record["faces"] = len(found.found)
+                record["dropped_faces"] += found.dropped
+                for number, (face, aligned) in enumerate(found.aligned):  # every face: no minimum size here
+                    stem = f"f{frame.index:06d}_t{face.track_id:02d}" if video else f"face{number:02d}"
+                    files = self._save(folder, stem, aligned)
                     time = None if frame.time is None else round(frame.time, 4)
                     record["crops"].append({**files, "frame": frame.index, "time": time, **face.to_dict()})
-        except UnmaskError as err:
-            record["error"] = str(err)
-        except OSError as err:
-            record["error"] = f"{entry.path}: {err.strerror or err}"
         except Exception as err:  # noqa: BLE001 - one bad file must not stop a batch; the message says what broke
-            record["error"] = f"{entry.path}: internal error ({type(err).__name__}: {err})"
+            record["error"] = reason(err, entry.path)
         if tracks:
             record["faces"] = len(tracks)
         return record

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
 
 from unmask.media import Frame, write_jpeg
-from unmask.verdict import FaceScore
+
+
+class Scored(Protocol):
+    """What the writer reads of a scored face: its score (a scan's ``FaceScore`` has one)."""
+
+    @property
+    def score(self) -> float: ...
 
 
 def overlay(crop: np.ndarray, boundary: np.ndarray, alpha: float = 0.55) -> np.ndarray:
@@ -34,7 +42,9 @@ class HeatmapWriter:
         self.folder = Path(folder) / (re.sub(r"[^\w.-]+", "_", name) or "input")
         self.written: list[Path] = []
 
-    def __call__(self, frame: Frame, faces: list[FaceScore], crops: np.ndarray | None, maps: np.ndarray | None) -> None:
+    def __call__(
+        self, frame: Frame, faces: Sequence[Scored], crops: np.ndarray | None, maps: np.ndarray | None
+    ) -> None:
         if crops is None or maps is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)

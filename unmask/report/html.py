@@ -4,6 +4,11 @@ It says the verdict in plain words with what the score does and does not mean, t
 track with its heatmap, a timeline of frame scores for videos, the model card, the file's Content Credentials,
 and the scan JSON itself. Nothing is fetched when it opens: pictures are ``data:`` URIs, the timeline is inline
 SVG, no script runs, and a Content-Security-Policy forbids loading anything else. Every text is escaped.
+
+It is drawn from plain data: the scan as its JSON dict (``ScanResult.to_dict()``, the scan JSON Schema), the
+picture of each face track as arrays (:class:`TrackPicture`), the model card and the Content Credentials. So it
+knows nothing of the scanner, and the numbers it shows are those of the JSON it embeds. A scan result makes its
+own report with ``ScanResult.save_report(path)``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import base64
 import html
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,13 +28,12 @@ import numpy as np
 
 from unmask import __version__
 from unmask.errors import UnmaskError
-from unmask.media import Frame
 from unmask.models.card import ModelCard
 from unmask.report.heatmap import overlay
 from unmask.report.provenance import Provenance
-from unmask.verdict import Cue, FaceScore, ScanResult, decide
 
-MAX_TRACKS = 20
+Scan = Mapping[str, Any]
+"""A scan result as its JSON dict (the scan JSON Schema)."""
 HEADLINES = {
     "fake": "Likely manipulated",
     "real": "No sign of manipulation found",
@@ -71,9 +76,10 @@ figcaption{font-size:.9rem;color:#333}.note{font-size:.9rem;color:#444}
 """
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class TrackPicture:
-    """The aligned crop and boundary map of a face track's highest-scoring frame."""
+    """The aligned crop (RGB) and boundary map of a face track's highest-scoring frame: its score, and the
+    frame's index and time."""
 
     track: int
     score: float
@@ -81,32 +87,6 @@ class TrackPicture:
     time: float | None
     crop: np.ndarray
     boundary: np.ndarray | None
-
-
-class ReportCollector:
-    """A scan ``on_frame`` callback that keeps each face track's best-scoring crop and map for the report."""
-
-    def __init__(self, max_tracks: int = MAX_TRACKS) -> None:
-        self.max_tracks = max_tracks
-        self.pictures: dict[int, TrackPicture] = {}
-
-    def __call__(self, frame: Frame, faces: list[FaceScore], crops: np.ndarray | None, maps: np.ndarray | None) -> None:
-        if crops is None:
-            return
-        for number, face in enumerate(faces):
-            kept = self.pictures.get(face.track)
-            if kept is not None and face.score <= kept.score:
-                continue
-            if kept is None and len(self.pictures) >= self.max_tracks:
-                # Full: the track with the lowest best score makes room, so the most suspicious faces stay.
-                lowest = min(self.pictures.values(), key=lambda picture: picture.score)
-                if face.score <= lowest.score:
-                    continue
-                del self.pictures[lowest.track]
-            boundary = None if maps is None else np.array(maps[number], copy=True)
-            self.pictures[face.track] = TrackPicture(
-                face.track, float(face.score), frame.index, frame.time, np.array(crops[number], copy=True), boundary
-            )
 
 
 def _e(value: object) -> str:
@@ -122,39 +102,46 @@ def _pair(score: float, threshold: float) -> tuple[str, str]:
     return shown
 
 
-def _reason(result: ScanResult) -> str:
-    reason = result.reason or "no reason was recorded"
-    return reason.removeprefix(f"{result.path}: ") if result.path else reason
+def _reason(scan: Scan) -> str:
+    reason = scan["reason"] or "no reason was recorded"
+    return reason.removeprefix(f"{scan['path']}: ") if scan["path"] else reason
 
 
-def _file_name(result: ScanResult) -> str:
-    return Path(result.path).name if result.path else "(an image array, not a file)"
+def _file_name(scan: Scan) -> str:
+    return Path(scan["path"]).name if scan["path"] else "(an image array, not a file)"
 
 
-def headline(result: ScanResult) -> str:
+def _deciding(scan: Scan) -> Scan | None:
+    """The face track that decided the verdict (``decided_by``), if one did."""
+    return next((track for track in scan["faces"] if track["id"] == scan.get("decided_by")), None)
+
+
+def headline(scan: Scan) -> str:
     """The verdict in one plain sentence, with the score and the threshold it was compared with."""
-    words = HEADLINES[result.verdict]
-    if result.verdict in ("not_applicable", "error"):
-        return f"{words}: {_reason(result)}"
-    score, threshold = _pair(result.score or 0.0, result.threshold)
-    if result.verdict == "fake":
-        where = "above" if (result.score or 0.0) > result.threshold else "at"
-        return f"{words}: the most suspicious face scored {score}, {where} the model's threshold of {threshold}"
-    return f"{words}: the most suspicious face scored {score}, below the model's threshold of {threshold}"
+    verdict, score, threshold = scan["verdict"], scan["score"] or 0.0, scan["threshold"]
+    words = HEADLINES[verdict]
+    if verdict in ("not_applicable", "error"):
+        return f"{words}: {_reason(scan)}"
+    shown, shown_threshold = _pair(score, threshold)
+    if verdict == "fake":
+        where = "above" if score > threshold else "at"
+        return f"{words}: the most suspicious face scored {shown}, {where} the model's threshold of {shown_threshold}"
+    return f"{words}: the most suspicious face scored {shown}, below the model's threshold of {shown_threshold}"
 
 
-def _verdict_section(result: ScanResult, card: ModelCard) -> str:
+def _verdict_section(scan: Scan, card: ModelCard) -> str:
     notes = []
-    _, _, deciding = decide(result.faces, result.threshold)
-    if result.kind == "video" and deciding is not None:
-        frames = len(deciding.frames)
+    verdict = scan["verdict"]
+    deciding = _deciding(scan)
+    if scan["kind"] == "video" and deciding is not None:
+        frames = len(deciding["frames"])
         notes.append(
             f"A face's score in a video is the mean of its scores over the {frames} sampled "
             f"frame{'s' if frames != 1 else ''} it was scored in; the face track with the highest score decides."
         )
-    if result.verdict in ("fake", "real"):
+    if verdict in ("fake", "real"):
         notes.append(SCORE_MEANING)
-    elif result.verdict == "not_applicable":
+    elif verdict == "not_applicable":
         notes.append(
             "The detector only judges faces it can see well enough: this says nothing either way about whether "
             "the media was manipulated."
@@ -162,8 +149,8 @@ def _verdict_section(result: ScanResult, card: ModelCard) -> str:
     else:
         notes.append("The file could not be decoded, so nothing in it was judged.")
     threshold = card.data.get("threshold")
-    judged = result.verdict in ("fake", "real")
-    chosen = abs(result.threshold - card.threshold) > 1e-9
+    judged = verdict in ("fake", "real")
+    chosen = abs(scan["threshold"] - round(card.threshold, 6)) > 1e-9  # the JSON holds 6 decimals of it
     if judged and not chosen and isinstance(threshold, dict) and threshold.get("rule") == "provisional":
         notes.append(
             "This model's threshold is provisional: it has not yet been set on measured data, so treat the "
@@ -171,30 +158,30 @@ def _verdict_section(result: ScanResult, card: ModelCard) -> str:
         )
     if judged and chosen:
         notes.append(
-            f"The threshold of {result.threshold:g} was chosen for this scan; the model card's is {card.threshold:g}."
+            f"The threshold of {scan['threshold']:g} was chosen for this scan; the model card's is {card.threshold:g}."
         )
     paragraphs = "".join(f"<p>{_e(note)}</p>" for note in notes)
     return (
-        f'<section class="verdict {_e(result.verdict)}" id="verdict">'
-        f'<p class="headline">{_e(headline(result).rstrip("."))}.</p>{paragraphs}</section>'
+        f'<section class="verdict {_e(verdict)}" id="verdict">'
+        f'<p class="headline">{_e(headline(scan).rstrip("."))}.</p>{paragraphs}</section>'
     )
 
 
-def _facts_section(result: ScanResult) -> str:
-    rows: list[tuple[str, str]] = [("File", _e(_file_name(result)))]
-    rows.append(("Kind", _e(result.kind or "unknown")))
-    if result.width and result.height:
-        rows.append(("Size", f"{result.width} x {result.height} pixels"))
-    if result.kind == "video":
-        duration = "unknown" if result.duration_s is None else f"{result.duration_s:.2f} s"
+def _facts_section(scan: Scan) -> str:
+    rows: list[tuple[str, str]] = [("File", _e(_file_name(scan)))]
+    rows.append(("Kind", _e(scan["kind"] or "unknown")))
+    if scan["width"] and scan["height"]:
+        rows.append(("Size", f"{scan['width']} x {scan['height']} pixels"))
+    if scan["kind"] == "video":
+        duration = "unknown" if scan["duration_s"] is None else f"{scan['duration_s']:.2f} s"
         rows.append(("Duration", duration))
-        rows.append(("Sampling", _e(result.sampling or "unknown")))
-    rows.append(("Frames sampled", str(len(result.frames))))
-    usable = sum(track.usable for track in result.faces)
-    rows.append(("Face tracks", f"{len(result.faces)} ({usable} usable)"))
-    rows.append(("SHA-256", f'<code class="hash">{_e(result.sha256 or "not computed")}</code>'))
-    if "total_s" in result.timings:
-        rows.append(("Scan time", f"{result.timings['total_s']:.2f} s"))
+        rows.append(("Sampling", _e(scan["sampling"] or "unknown")))
+    rows.append(("Frames sampled", str(len(scan["frames"]))))
+    usable = sum(track["usable"] for track in scan["faces"])
+    rows.append(("Face tracks", f"{len(scan['faces'])} ({usable} usable)"))
+    rows.append(("SHA-256", f'<code class="hash">{_e(scan["sha256"] or "not computed")}</code>'))
+    if "total_s" in scan["timings"]:
+        rows.append(("Scan time", f"{scan['timings']['total_s']:.2f} s"))
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
     return f'<h2 id="media">The media</h2><table class="facts">{body}</table>'
 
@@ -210,9 +197,9 @@ def _when(time: float | None, index: int) -> str:
     return f"frame {index}" if time is None else f"{time:.2f} s (frame {index})"
 
 
-def _faces_section(result: ScanResult, collector: ReportCollector | None) -> str:
+def _faces_section(scan: Scan, pictures: Mapping[int, TrackPicture]) -> str:
     parts = ['<h2 id="faces">The faces</h2>']
-    if not result.faces:
+    if not scan["faces"]:
         parts.append("<p>No face was scored.</p>")
         return "".join(parts)
     parts.append(
@@ -220,18 +207,17 @@ def _faces_section(result: ScanResult, collector: ReportCollector | None) -> str
         "model's blending-boundary map over it (right): the warmer and stronger the colour, the more the model "
         "suspects a blending seam there. On an unaltered face it should stay mostly clear.</p>"
     )
-    _, _, deciding = decide(result.faces, result.threshold)
-    pictures = collector.pictures if collector is not None else {}
-    video = result.kind == "video"
-    for track in result.faces:
-        name = f"Face track {track.id}"
-        frames = len(track.frames)
-        usable = "usable" if track.usable else "not usable: scored in too few frames to count"
-        lines = [f"<strong>{_e(name)}</strong>: score {track.score:.3f}", _e(usable)]
-        lines += [_e(_cue_text(cue_name, cue, frames if video else 0)) for cue_name, cue in track.cues.items()]
-        if deciding is not None and track.id == deciding.id:
+    decided_by = scan.get("decided_by")
+    video = scan["kind"] == "video"
+    for track in scan["faces"]:
+        name = f"Face track {track['id']}"
+        frames = len(track["frames"])
+        usable = "usable" if track["usable"] else "not usable: scored in too few frames to count"
+        lines = [f"<strong>{_e(name)}</strong>: score {track['score']:.3f}", _e(usable)]
+        lines += [_e(_cue_text(cue_name, cue, frames if video else 0)) for cue_name, cue in track["cues"].items()]
+        if decided_by is not None and track["id"] == decided_by:
             lines.append("this face decides the verdict")
-        picture = pictures.get(track.id)
+        picture = pictures.get(track["id"])
         if picture is None:
             image = ""
             lines.append("no picture kept")
@@ -253,16 +239,16 @@ CUE_NAMES = {
 }
 
 
-def _cue_text(name: str, cue: Cue, frames: int) -> str:
+def _cue_text(name: str, cue: Scan, frames: int) -> str:
     """One cue in words: what the branch looked for and what it found, or why it did not apply."""
     what = CUE_NAMES.get(name, name)
-    if not cue.applied or cue.score is None:
-        return f"{what}: not applied ({cue.reason})"
-    text = f"{what}: {cue.score:.3f}"
+    if not cue["applied"] or cue["score"] is None:
+        return f"{what}: not applied ({cue['reason']})"
+    text = f"{what}: {cue['score']:.3f}"
     if name == "blend" and frames:
         text += f" (mean of {frames} scored frame{'s' if frames != 1 else ''})"
-    if cue.probability is not None:
-        text += f" (its own probability {cue.probability:.3f})"
+    if cue.get("probability") is not None:
+        text += f" (its own probability {cue['probability']:.3f})"
     return text
 
 
@@ -292,16 +278,18 @@ def _runs(points: list[tuple[float, float | None]], threshold: float) -> list[tu
     return runs
 
 
-def _points(result: ScanResult) -> tuple[list[tuple[float, float | None]], bool]:
+def _points(scan: Scan) -> tuple[list[tuple[float, float | None]], bool]:
     """(x, score) per sampled frame, x in seconds when every frame has a time, else the frame number."""
-    use_time = all(frame.time is not None for frame in result.frames)
-    return [(float(frame.time if use_time else frame.index), frame.score) for frame in result.frames], use_time
+    frames = scan["frames"]
+    use_time = all(frame["time"] is not None for frame in frames)
+    return [(float(frame["time"] if use_time else frame["index"]), frame["score"]) for frame in frames], use_time
 
 
-def timeline_svg(result: ScanResult, width: int = 720, height: int = 240) -> str:
+def timeline_svg(scan: Scan, width: int = 720, height: int = 240) -> str:
     """An inline SVG plot of each sampled frame's highest face score over time, with the threshold line."""
-    points, use_time = _points(result)
-    span = max([x for x, _ in points] + [(result.duration_s or 0.0) if use_time else 0.0, 1e-6])
+    points, use_time = _points(scan)
+    threshold = scan["threshold"]
+    span = max([x for x, _ in points] + [(scan["duration_s"] or 0.0) if use_time else 0.0, 1e-6])
     left, right, top, bottom = 48, 16, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -336,12 +324,12 @@ def timeline_svg(result: ScanResult, width: int = 720, height: int = 240) -> str
         f'<text x="12" y="{top + plot_h / 2:.1f}" font-size="12" text-anchor="middle" '
         f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">score</text>'
     )
-    threshold_y = sy(min(max(result.threshold, 0.0), 1.0))
-    label_y = threshold_y + 14 if result.threshold > 0.9 else threshold_y - 5
+    threshold_y = sy(min(max(threshold, 0.0), 1.0))
+    label_y = threshold_y + 14 if threshold > 0.9 else threshold_y - 5
     parts.append(
         f'<line x1="{left}" y1="{threshold_y:.1f}" x2="{left + plot_w}" y2="{threshold_y:.1f}" stroke="#b3261e" '
         f'stroke-dasharray="6 4" stroke-width="1.5"/><text x="{left + plot_w - 4}" y="{label_y:.1f}" '
-        f'font-size="11" text-anchor="end" fill="#b3261e">threshold {result.threshold:g}</text>'
+        f'font-size="11" text-anchor="end" fill="#b3261e">threshold {threshold:g}</text>'
     )
     segment: list[str] = []
     segments: list[list[str]] = []
@@ -363,7 +351,7 @@ def timeline_svg(result: ScanResult, width: int = 720, height: int = 240) -> str
                 f"<title>{_seconds(x)} {unit}: no face scored</title></line>"
             )
             continue
-        above = score >= result.threshold
+        above = score >= threshold
         parts.append(
             f'<circle cx="{sx(x):.1f}" cy="{sy(score):.1f}" r="3" fill="{"#b3261e" if above else "#1f4e8c"}">'
             f"<title>{_seconds(x)} {unit}: {score:.3f}</title></circle>"
@@ -372,15 +360,15 @@ def timeline_svg(result: ScanResult, width: int = 720, height: int = 240) -> str
     return "".join(parts)
 
 
-def _timeline_section(result: ScanResult) -> str:
+def _timeline_section(scan: Scan) -> str:
     head = '<h2 id="timeline">Timeline</h2>'
-    if result.kind != "video":
-        what = "a still image" if result.kind in ("image", "array") else "this input"
+    if scan["kind"] != "video":
+        what = "a still image" if scan["kind"] in ("image", "array") else "this input"
         return f"{head}<p>There is no timeline for {what}: it is a single frame.</p>"
-    if not result.frames:
+    if not scan["frames"]:
         return f"{head}<p>No frame was decoded, so there is no timeline.</p>"
-    points, use_time = _points(result)
-    runs = _runs(points, result.threshold)
+    points, use_time = _points(scan)
+    runs = _runs(points, scan["threshold"])
     unit = " s" if use_time else ""
     if all(score is None for _, score in points):
         summary = "No face was scored in any sampled frame."
@@ -399,7 +387,7 @@ def _timeline_section(result: ScanResult) -> str:
         '<p class="note">Each dot is a sampled frame and its most suspicious face; red dots are at or above the '
         "threshold (dashed line); grey ticks at the bottom mark frames where no face was scored.</p>"
     )
-    return f"{head}{timeline_svg(result)}<p>{_e(summary)}</p>{note}"
+    return f"{head}{timeline_svg(scan)}<p>{_e(summary)}</p>{note}"
 
 
 def _entries(value: Any) -> list[str]:
@@ -419,7 +407,7 @@ def _entries(value: Any) -> list[str]:
     return lines
 
 
-def _model_section(card: ModelCard, result: ScanResult) -> str:
+def _model_section(card: ModelCard, scan: Scan) -> str:
     data = card.data
     threshold = data.get("threshold") if isinstance(data.get("threshold"), dict) else {}
     rule = threshold.get("rule") if threshold else None
@@ -434,8 +422,9 @@ def _model_section(card: ModelCard, result: ScanResult) -> str:
     sources = _entries((training or {}).get("data", data.get("data")))
     limits = _entries(data.get("limitations", (training or {}).get("limitations")))
     parts = [f'<h2 id="model">The model</h2><table class="facts">{body}</table>']
-    if card.identity() != result.model:
-        named = " ".join(str(result.model[key]) for key in ("name", "version") if result.model.get(key))
+    model = scan["model"]
+    if card.identity() != model:
+        named = " ".join(str(model[key]) for key in ("name", "version") if model.get(key))
         parts.append(
             f'<p class="warn">This model card is not the model that made the scan (the scan names '
             f"{_e(named or 'no model')}).</p>"
@@ -520,29 +509,31 @@ def _json_for_script(data: dict[str, Any]) -> str:
 
 
 def render_report(
-    result: ScanResult,
-    collector: ReportCollector | None,
+    scan: Scan,
+    pictures: Mapping[int, TrackPicture] | None,
     card: ModelCard,
     provenance: Provenance | None = None,
     made_at: datetime | None = None,
 ) -> str:
-    """The whole report as one HTML page that needs nothing else to show (no network, no script)."""
+    """The whole report of ``scan`` (its JSON dict) as one HTML page that needs nothing else to show (no network,
+    no script): ``pictures`` by track id, ``card`` the detector's model card, ``provenance`` the file's Content
+    Credentials (None: not checked)."""
     made_at = (made_at or datetime.now(UTC)).astimezone(UTC)
-    data = result.to_dict()
-    name = _file_name(result)
+    data = dict(scan)
+    name = _file_name(data)
     sections = [
         f"<h1>unmask report: {_e(name)}</h1>",
-        _verdict_section(result, card),
-        _facts_section(result),
-        _faces_section(result, collector),
-        _timeline_section(result),
-        _model_section(card, result),
+        _verdict_section(data, card),
+        _facts_section(data),
+        _faces_section(data, pictures or {}),
+        _timeline_section(data),
+        _model_section(card, data),
         _provenance_section(provenance),
         '<h2 id="scan-data">The scan data</h2><p class="note">The full scan result, as the JSON that '
         "<code>unmask scan --format json</code> prints (also embedded in this page for programs to read).</p>"
         f"<details><summary>Show the scan JSON</summary><pre>{_e(json.dumps(data, indent=2))}</pre></details>",
         f"<footer>Report made by unmask {_e(__version__)} on {made_at:%Y-%m-%d %H:%M:%S} UTC; the scan was made by "
-        f"unmask {_e(result.unmask_version or 'unknown')}.</footer>",
+        f"unmask {_e(data.get('unmask_version') or 'unknown')}.</footer>",
     ]
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -556,14 +547,15 @@ def render_report(
 
 def write_report(
     path: str | os.PathLike[str],
-    result: ScanResult,
-    collector: ReportCollector | None,
+    scan: Scan,
+    pictures: Mapping[int, TrackPicture] | None,
     card: ModelCard,
     provenance: Provenance | None = None,
 ) -> Path:
-    """Write the report (UTF-8) to ``path``, making its folder; an unwritable path is a one-line error."""
+    """Write the report (UTF-8) of :func:`render_report` to ``path``, making its folder; an unwritable path is a
+    one-line error."""
     target = Path(path)
-    page = render_report(result, collector, card, provenance)
+    page = render_report(scan, pictures, card, provenance)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")

@@ -13,6 +13,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from unmask.errors import one_line
+
 ProvenanceStatus = Literal["absent", "valid", "invalid", "unavailable", "error"]
 
 # Settings for the reader: nothing is fetched over the network while a file is read.
@@ -61,11 +63,6 @@ class Provenance:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict, for machine-readable reports."""
         return asdict(self)
-
-
-def _one_line(err: BaseException, limit: int = 200) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _text(value: Any) -> str | None:
@@ -175,7 +172,7 @@ def read_provenance(path: str | os.PathLike[str]) -> Provenance:
         library = f"c2pa-python {version('c2pa-python')} (c2pa-rs {c2pa.sdk_version()})"
     except Exception as err:  # noqa: BLE001 - a missing or broken optional library must not stop a report
         return Provenance(
-            status="unavailable", detail=f"the C2PA reader (c2pa-python) cannot be loaded: {_one_line(err)}"
+            status="unavailable", detail=f"the C2PA reader (c2pa-python) cannot be loaded: {one_line(err, 200)}"
         )
     not_supported = getattr(c2pa.C2paError, "NotSupported", ())
     try:
@@ -194,9 +191,9 @@ def read_provenance(path: str | os.PathLike[str]) -> Provenance:
         return Provenance(status="error", detail=f"cannot read the file: {err.strerror or err}", library=library)
     except Exception as err:  # noqa: BLE001 - damaged files and manifests raise many kinds of errors
         return Provenance(
-            status="error", detail=f"the C2PA reader cannot read this file: {_one_line(err)}", library=library
+            status="error", detail=f"the C2PA reader cannot read this file: {one_line(err, 200)}", library=library
         )
     try:
         return _describe(store, library)
     except Exception as err:  # noqa: BLE001 - a manifest of unexpected shape is reported, not raised
-        return Provenance(status="error", detail=f"unexpected manifest content: {_one_line(err)}", library=library)
+        return Provenance(status="error", detail=f"unexpected manifest content: {one_line(err, 200)}", library=library)

@@ -43,11 +43,11 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unmask import __version__
-from unmask.errors import MediaError
+from unmask.errors import MediaError, internal_error, one_line
 from unmask.media import expected_frames, probe
 from unmask.models import load_card
 from unmask.server.docs import render_docs
-from unmask.server.jobs import WorkerPool, default_scanner_factory, one_line
+from unmask.server.jobs import LINE, WorkerPool, default_scanner_factory
 from unmask.server.settings import Settings
 from unmask.server.store import Job, JobStore
 from unmask.server.upload import UploadError, receive_upload
@@ -93,7 +93,7 @@ class _OneLineErrors:
         try:
             await self.app(scope, receive, watch)
         except Exception as err:  # noqa: BLE001 - the last guard: never a traceback to the client
-            detail = f"internal error: {type(err).__name__}: {one_line(err)}"
+            detail = internal_error(err)
             log.error("%s %s: %s", scope["method"], scope["path"], detail)
             if not started:
                 await JSONResponse({"detail": detail}, status_code=500)(scope, receive, send)
@@ -323,7 +323,7 @@ def _sweep(media_dir: Path, store: JobStore) -> None:
             try:
                 os.unlink(entry)
             except OSError as err:
-                log.warning("could not delete %s: %s", entry, one_line(err))
+                log.warning("could not delete %s: %s", entry, one_line(err, LINE))
 
 
 def run_server(settings: Settings, log_level: str = "info") -> None:

@@ -16,9 +16,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from unmask.models import FakeClassifier, ModelCard
+from unmask.errors import one_line
+from unmask.models import FakeClassifier
 from unmask.server.settings import Settings
 from unmask.server.store import Job, JobStore
 from unmask.verdict import Scanner, ScanResult
@@ -27,17 +27,12 @@ log = logging.getLogger("unmask.server")
 
 ScannerFactory = Callable[[], Scanner]
 PROGRESS_EVERY_S = 0.2
+LINE = 300  # characters at most of an error, in a job and in the log
 
 
 class ScanInterrupted(BaseException):
     """Raised inside a scan when the pool stops. A BaseException so that ``Scanner.scan``, which turns any
     Exception into an ``error`` verdict, lets it through and the job is queued again instead."""
-
-
-def one_line(err: BaseException) -> str:
-    """An exception as one short line, for a job's ``error`` and the server log."""
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text[:300]
 
 
 def default_scanner_factory(settings: Settings) -> ScannerFactory:
@@ -50,23 +45,6 @@ def default_scanner_factory(settings: Settings) -> ScannerFactory:
         )
 
     return build
-
-
-def _collector() -> Any:
-    """The report's frame collector (best crop and heatmap per face track), or None without the HTML report."""
-    try:
-        from unmask.report.html import ReportCollector
-    except ImportError:
-        return None
-    return ReportCollector()
-
-
-def _provenance(path: str) -> Any:
-    try:
-        from unmask.report.provenance import read_provenance
-    except ImportError:
-        return None
-    return read_provenance(path)
 
 
 def minimal_report(result: ScanResult, note: str | None = None) -> str:
@@ -87,17 +65,13 @@ def minimal_report(result: ScanResult, note: str | None = None) -> str:
     )
 
 
-def render_report(result: ScanResult, collector: Any, card: ModelCard, provenance: Any) -> str:
-    """The full HTML report (``unmask.report.html``), or the minimal page if that cannot be made."""
+def render_report(result: ScanResult) -> str:
+    """The result's full HTML report, or the minimal page if that cannot be made."""
     try:
-        from unmask.report.html import render_report as render
-    except ImportError:
-        return minimal_report(result, "the full report (unmask.report.html) is not installed")
-    try:
-        return render(result, collector, card, provenance)
+        return result.to_html()
     except Exception as err:  # noqa: BLE001 - a report that fails to render must not lose the scan
-        log.warning("report for %s could not be rendered: %s", result.path, one_line(err))
-        return minimal_report(result, f"the full report could not be rendered: {one_line(err)}")
+        log.warning("report for %s could not be rendered: %s", result.path, one_line(err, LINE))
+        return minimal_report(result, f"the full report could not be rendered: {one_line(err, LINE)}")
 
 
 class WorkerPool:
@@ -171,8 +145,8 @@ class WorkerPool:
                 log.info("stopped while scanning job %s; it will be resumed at the next start", job_id)
                 return
             except Exception as err:  # noqa: BLE001 - one job's failure must not take the worker down
-                log.error("job %s failed: %s", job_id, one_line(err))
-                self._fail(job_id, f"internal error: {one_line(err)}")
+                log.error("job %s failed: %s", job_id, one_line(err, LINE))
+                self._fail(job_id, f"internal error: {one_line(err, LINE)}")
             finally:
                 with self._busy_lock:
                     self._busy -= 1
@@ -203,11 +177,9 @@ class WorkerPool:
                 last[0] = now
                 self.store.progress(job_id, done, expected)
 
-        collector = _collector()
-        result = scanner.scan(job.media, on_frame=collector, progress=progress)
+        result = scanner.scan(job.media, progress=progress)
         _hide_server_path(result, job)
-        provenance = _provenance(job.media)
-        report = render_report(result, collector, scanner.classifier.card, provenance)
+        report = render_report(result)  # before the upload is deleted: it reads the file's Content Credentials
         kept = job.media if self.settings.keep_media else None
         if kept is None:
             _remove(job.media)
@@ -217,7 +189,8 @@ class WorkerPool:
 
 
 def _hide_server_path(result: ScanResult, job: Job) -> None:
-    """Results name the file as uploaded, never the server's copy of it."""
+    """Results name the file as uploaded, never the server's copy of it (``source``, which is not in the JSON,
+    still names the copy, for the report's reading of its Content Credentials)."""
     media = job.media or ""
     result.path = job.filename
     if result.reason and media:
@@ -230,4 +203,4 @@ def _remove(path: str | Path) -> None:
     except FileNotFoundError:
         pass
     except OSError as err:
-        log.warning("could not delete %s: %s", path, one_line(err))
+        log.warning("could not delete %s: %s", path, one_line(err, LINE))

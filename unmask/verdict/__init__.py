@@ -1,6 +1,7 @@
 """Verdicts: scanning media for manipulated faces (``Scanner``), the result (``ScanResult``) and its JSON Schema.
 
-Comes after :mod:`unmask.models` in the data flow and before :mod:`unmask.report`.
+Comes after :mod:`unmask.models` and :mod:`unmask.report` in the data flow: a result renders its own table row
+and HTML report (``ScanResult.save_report(path)``) with the report's renderers, which know nothing of it.
 """
 
 import json
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from unmask.verdict.result import (
+    MAX_PICTURES,
     SCHEMA_VERSION,
     VERDICTS,
     Cue,
@@ -17,6 +19,7 @@ from unmask.verdict.result import (
     ScanResult,
     Track,
     decide,
+    keep_pictures,
     on_scale,
 )
 from unmask.verdict.scanner import DEFAULT_SAMPLING, MIN_SCORE_FACE, MIN_TRACK_FRAMES, Scanner
@@ -32,6 +35,7 @@ def scan_schema() -> dict[str, Any]:
 
 __all__ = [
     "DEFAULT_SAMPLING",
+    "MAX_PICTURES",
     "MIN_SCORE_FACE",
     "MIN_TRACK_FRAMES",
     "SCHEMA_FILE",
@@ -44,6 +48,7 @@ __all__ = [
     "Scanner",
     "Track",
     "decide",
+    "keep_pictures",
     "on_scale",
     "scan_schema",
 ]

@@ -1,18 +1,35 @@
 """What a scan says about one input: per-frame and per-face scores, face tracks, and the media verdict.
 
-The verdict comes from the worst (highest-scoring) usable face track: ``fake`` when its score is at or above
-the model's threshold, else ``real``; ``not_applicable`` when no face could be scored (none found, all too
+The verdict comes from the worst (highest-scoring) usable face track (``decided_by``): ``fake`` when its score is
+at or above the threshold, else ``real``; ``not_applicable`` when no face could be scored (none found, all too
 small, or no track with enough frames), with the reason; ``error`` when the input could not be read, with the
 reason. :meth:`ScanResult.to_dict` follows the JSON Schema in ``unmask/verdict/scan.schema.json``.
+
+A result renders itself: :meth:`ScanResult.row` is its line of the ``unmask scan`` table, :meth:`ScanResult.to_html`
+and :meth:`ScanResult.save_report` its HTML report, with the picture of each face track that the scanner kept
+(:func:`keep_pictures`), the model card of the detector that made it and the file's Content Credentials.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.1"
+import numpy as np
+
+from unmask.media import Frame
+from unmask.models.card import ModelCard, load_card
+from unmask.report.html import TrackPicture, render_report, write_report
+from unmask.report.provenance import Provenance, read_provenance
+from unmask.report.table import format_row
+
+SCHEMA_VERSION = "1.2"
+MAX_PICTURES = 20  # face tracks whose picture a result keeps for its report: the most suspicious ones
 Verdict = Literal["fake", "real", "not_applicable", "error"]
 VERDICTS: tuple[str, ...] = ("fake", "real", "not_applicable", "error")
 
@@ -108,7 +125,13 @@ class FrameScore:
 
 @dataclass
 class ScanResult:
-    """The result of scanning one image, video or array."""
+    """The result of scanning one image, video or array.
+
+    Beside what its JSON holds, a result made by a :class:`~unmask.verdict.Scanner` carries what its report
+    needs: ``pictures`` (the best-scoring crop and boundary map of up to :data:`MAX_PICTURES` face tracks),
+    ``card`` (the detector's model card) and ``source`` (the file scanned, whose Content Credentials the report
+    reads; the server names a result after the upload's name, not its own copy of the file).
+    """
 
     path: str | None
     sha256: str | None
@@ -127,6 +150,10 @@ class ScanResult:
     faces: list[Track] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     unmask_version: str = ""
+    decided_by: int | None = None
+    pictures: dict[int, TrackPicture] = field(default_factory=dict, repr=False, compare=False)
+    card: ModelCard | None = field(default=None, repr=False, compare=False)
+    source: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict following the scan JSON Schema (version :data:`SCHEMA_VERSION`)."""
@@ -142,6 +169,7 @@ class ScanResult:
             "verdict": self.verdict,
             "score": _round(self.score),
             "threshold": _round(self.threshold, 6),
+            "decided_by": self.decided_by,
             "reason": self.reason,
             "model": self.model,
             "temporal_model": self.temporal_model,
@@ -153,6 +181,58 @@ class ScanResult:
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent)
+
+    def row(self) -> str:
+        """The result's row of the ``unmask scan`` table (:data:`unmask.report.HEADER` heads it)."""
+        usable = sum(track.usable for track in self.faces)
+        return format_row(self.verdict, self.score, usable, len(self.frames), self.path, self.reason)
+
+    def to_html(self, provenance: Provenance | None = None, made_at: datetime | None = None) -> str:
+        """The result's self-contained HTML report (see :mod:`unmask.report.html`). ``provenance`` defaults to
+        the Content Credentials read from ``source`` (not checked when there is none: an array). Without a
+        ``card`` the shipped detector's is shown, and the report says so if that is not the model that scanned."""
+        return render_report(self.to_dict(), self.pictures, self._card(), self._provenance(provenance), made_at)
+
+    def save_report(self, path: str | os.PathLike[str], provenance: Provenance | None = None) -> Path:
+        """Write :meth:`to_html` to ``path`` (its folder is made) and return the path; an unwritable path is a
+        one-line :class:`~unmask.errors.UnmaskError`."""
+        return write_report(path, self.to_dict(), self.pictures, self._card(), self._provenance(provenance))
+
+    def _card(self) -> ModelCard:
+        return self.card if self.card is not None else load_card()
+
+    def _provenance(self, given: Provenance | None) -> Provenance | None:
+        if given is not None or self.source is None:
+            return given
+        return read_provenance(self.source)
+
+
+def keep_pictures(
+    pictures: dict[int, TrackPicture],
+    frame: Frame,
+    faces: Sequence[FaceScore],
+    crops: np.ndarray | None,
+    maps: np.ndarray | None,
+    limit: int = MAX_PICTURES,
+) -> None:
+    """Keep in ``pictures`` each face track's best-scoring crop and map so far, from one frame's scored ``faces``
+    and their ``crops`` and ``maps`` (copied: the scanner's arrays are reused). With ``limit`` tracks kept, a new
+    one takes the place of the least suspicious, if it scores higher."""
+    if crops is None:
+        return
+    for number, face in enumerate(faces):
+        kept = pictures.get(face.track)
+        if kept is not None and face.score <= kept.score:
+            continue
+        if kept is None and len(pictures) >= limit:
+            lowest = min(pictures.values(), key=lambda picture: picture.score)
+            if face.score <= lowest.score:
+                continue
+            del pictures[lowest.track]
+        boundary = None if maps is None else np.array(maps[number], copy=True)
+        pictures[face.track] = TrackPicture(
+            face.track, float(face.score), frame.index, frame.time, np.array(crops[number], copy=True), boundary
+        )
 
 
 def decide(tracks: list[Track], threshold: float) -> tuple[Verdict, float | None, Track | None]:

@@ -10,10 +10,16 @@ frames, when fewer were sampled) to count. ``transform``, if given, changes each
 looked for (the robustness ladder launders frames with it).
 
 Each track carries its cues: ``blend`` (the frame branch: the mean of its frame scores) and, with the temporal
-branch on, ``animation``: its probability over the track's burst crops (at least 8), put on the frame branch's
-scale by :func:`~unmask.verdict.result.on_scale`; the track scores the higher of the two. ``temporal=True`` /
-``False`` turns the branch on / off (or pass a :class:`~unmask.models.temporal.TemporalClassifier`); by default it
-runs when the shipped temporal model's card says so (``status.default``, with why and the figures).
+branch on, ``animation``: its probability over the track's burst crops (at least 8), put on the verdict's scale
+by :func:`~unmask.verdict.result.on_scale` (its own threshold lands on the threshold in force: the card's, or the
+one passed in), so that either cue reaching its own threshold makes the track ``fake``; the track scores the higher
+of the two. ``temporal=True`` / ``False`` turns the branch on / off (or pass a
+:class:`~unmask.models.temporal.TemporalClassifier`); by default it runs when the shipped temporal model's card says
+so (``status.default``, with why and the figures).
+
+The scanner checks its arguments when it is made: a threshold outside [0, 1], ``max_faces`` or
+``min_track_frames`` under 1 or a negative ``min_score_face`` raise ``ValueError`` (``sampling`` and the analyzer
+check their own).
 """
 
 from __future__ import annotations
@@ -29,15 +35,15 @@ from pathlib import Path
 import numpy as np
 
 from unmask import __version__
-from unmask.errors import UnmaskError
-from unmask.faces import Face, FaceAnalyzer, FaceTracker, align_face
+from unmask.errors import reason
+from unmask.faces import FaceAnalyzer
 from unmask.faces.align import AlignedFace
 from unmask.faces.analyzer import as_rgb_uint8
-from unmask.faces.extract import MAX_FACES
+from unmask.faces.pipeline import MAX_FACES, track_faces
 from unmask.media import Burst, Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames, sha256_of
 from unmask.models import FakeClassifier
 from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
-from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, on_scale
+from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, keep_pictures, on_scale
 
 TEMPORAL_OFF = "the temporal branch is off in this scan (--temporal turns it on; its model card says why it is off)"
 TEMPORAL_MIN_FRAMES = 8  # over fewer frames real tracks of the training clips scored as high as forgeries
@@ -79,6 +85,14 @@ class Scanner:
         transform: Callable[[np.ndarray], np.ndarray] | None = None,
         temporal: TemporalClassifier | bool | None = None,
     ) -> None:
+        if threshold is not None and not 0 <= threshold <= 1:
+            raise ValueError(f"threshold must lie in [0, 1], not {threshold:g}")
+        if max_faces < 1:
+            raise ValueError(f"max_faces must be at least 1, not {max_faces}")
+        if not min_score_face >= 0:
+            raise ValueError(f"min_score_face must not be negative, not {min_score_face:g}")
+        if min_track_frames < 1:
+            raise ValueError(f"min_track_frames must be at least 1, not {min_track_frames}")
         self.classifier = classifier or FakeClassifier()
         if temporal is None:  # as the shipped temporal model's card says (its status: default, and why)
             temporal = on_by_default(TEMPORAL_CARD)
@@ -120,6 +134,7 @@ class Scanner:
 
         ``on_frame`` sees each frame's scored faces with their crops and maps (for heatmaps); ``progress``
         is called after each frame with the number of frames done and the number expected (None if unknown).
+        The result keeps each face track's best picture for its report (``result.save_report(path)``).
         """
         started = time.perf_counter()
         result = ScanResult(
@@ -133,6 +148,8 @@ class Scanner:
             model=self.classifier.card.identity(),
             temporal_model=self.temporal.card.identity() if self.temporal is not None else None,
             unmask_version=__version__,
+            card=self.classifier.card,
+            source=None if isinstance(source, np.ndarray) else os.fspath(source),
         )
         tally = _Tally()
         try:
@@ -140,13 +157,8 @@ class Scanner:
             self._score_frames(source, info, result, tally, on_frame, progress)
             self._decide(result, tally)
         except Exception as err:  # noqa: BLE001 - any failure on one input becomes its error verdict
-            result.verdict, result.score = "error", None
-            if isinstance(err, UnmaskError):
-                result.reason = str(err)
-            elif isinstance(err, OSError):
-                result.reason = f"{result.path}: {err.strerror or err}"
-            else:
-                result.reason = f"{result.path}: internal error ({type(err).__name__}: {err})"
+            result.verdict, result.score, result.reason = "error", None, reason(err, result.path)
+            result.decided_by = None
         result.timings = {
             "faces_s": tally.faces_s,
             "model_s": tally.model_s,
@@ -187,53 +199,52 @@ class Scanner:
         progress: Callable[[int, int | None], None] | None,
     ) -> None:
         video = info is not None and info.kind == "video"
-        tracker = FaceTracker() if video else None
         tracks: dict[int, Track] = {}
         sequences: dict[int, list[tuple[AlignedFace, float | None]]] = {}
         burst = video and self.temporal is not None
         expected = 1 if info is None else expected_frames(info, self.sampling, self.burst if burst else None)
-        followed: list[Face] = []  # the faces of the last burst frame, to follow into the next one
-        for done, frame in enumerate(self._frames(source, info), start=1):
-            tick = time.perf_counter()
-            if burst and frame.burst and not frame.sampled and followed:
-                faces = self.analyzer.follow(frame.image, followed)  # the mesh alone, from the last frame's
-            else:
-                faces = self.analyzer(frame.image)
-            if tracker is not None:
-                faces = tracker.update(faces)
-            faces = faces[: self.max_faces]
-            followed = faces if burst and frame.burst else []
-            scorable = [face for face in faces if face.size >= self.min_score_face]
-            aligned = [align_face(frame.image, face.landmarks, self.contract) for face in scorable]
-            ids = [face.track_id if face.track_id is not None else n for n, face in enumerate(scorable)]
+        loop = track_faces(
+            self._frames(source, info),
+            self.analyzer,
+            track=video,
+            contract=self.contract,
+            max_faces=self.max_faces,
+            min_align=self.min_score_face,
+        )
+        for done, found in enumerate(loop, start=1):
+            frame, faces = found.frame, found.faces
+            scorable = found.aligned  # the faces of at least min_score_face pixels
+            ids = [face.track_id if face.track_id is not None else n for n, (face, _) in enumerate(scorable)]
             if burst and frame.burst:
-                for track_id, crop in zip(ids, aligned, strict=True):
+                for track_id, (_, crop) in zip(ids, scorable, strict=True):
                     sequences.setdefault(track_id, []).append((crop, frame.time))
             if not frame.sampled:  # a burst frame only: found and tracked for the temporal branch, not scored
-                tally.temporal_s += time.perf_counter() - tick
+                tally.temporal_s += found.seconds
                 if progress is not None:
                     progress(done, expected)
                 continue
             tally.found += len(faces)
             tally.largest = max([tally.largest, *(face.size for face in faces)])
             tally.small += len(faces) - len(scorable)
-            crops = [face.image for face in aligned]
-            tally.faces_s += time.perf_counter() - tick
+            crops = [crop.image for _, crop in scorable]
+            tally.faces_s += found.seconds
             scored: list[FaceScore] = []
             maps = None
             if crops:
                 tick = time.perf_counter()
                 scores, maps = self.classifier.predict(np.stack(crops))
                 tally.model_s += time.perf_counter() - tick
-                for track_id, face, score in zip(ids, scorable, scores, strict=True):
+                for track_id, (face, _), score in zip(ids, scorable, scores, strict=True):
                     box = [round(float(v), 1) for v in face.box]
                     entry = FaceScore(frame.index, frame.time, box, float(score), track_id)
                     tracks.setdefault(track_id, Track(id=track_id)).frames.append(entry)
                     scored.append(entry)
             best = max((entry.score for entry in scored), default=None)
             result.frames.append(FrameScore(frame.index, frame.time, best, len(faces)))
+            stacked = np.stack(crops) if crops else None
+            keep_pictures(result.pictures, frame, scored, stacked, maps)
             if on_frame is not None:
-                on_frame(frame, scored, np.stack(crops) if crops else None, maps)
+                on_frame(frame, scored, stacked, maps)
             if progress is not None:
                 progress(done, expected)
         needed = min(self.min_track_frames, len(result.frames)) if video else 1
@@ -266,12 +277,13 @@ class Scanner:
         probability = self.temporal.predict(features)
         tally.temporal_s += time.perf_counter() - tick
         track.cues["animation"] = Cue(
-            on_scale(probability, self.temporal.threshold, self.classifier.threshold), True, probability=probability
+            on_scale(probability, self.temporal.threshold, self.threshold), True, probability=probability
         )
 
     def _decide(self, result: ScanResult, tally: _Tally) -> None:
-        verdict, score, _ = decide(result.faces, self.threshold)
+        verdict, score, deciding = decide(result.faces, self.threshold)
         result.verdict, result.score = verdict, score
+        result.decided_by = deciding.id if deciding is not None else None
         if verdict != "not_applicable":
             return
         sampled = len(result.frames)
