@@ -3,12 +3,9 @@ against the same real files, for every detector in one or more `unmask eval` fol
 
     python tools/families.py runs/blend-v1/dev-eval runs/blend-v2/dev-eval [--threshold NAME=T ...] [--json OUT]
 
-Families (per file: a video's score is its worst face track, a photo's its face's):
-- swap: dev/ffpp and dev/dfdc fake videos (face swaps, reenactment) against every real dev video;
-- rerendered: dev/animated fake videos (talking heads, portrait animation, lip-sync) against every real dev video;
-- composites: dev/ciplab fake photos against dev/ciplab real photos.
-For each: AUC, the share of fakes caught at 1% and at 5% false alarms (per file, on that family's reals), and,
-where a threshold is given (the detector's shipped one), the fakes and reals it calls fake.
+The families are those of :mod:`unmask.evaluate.families`. For each: AUC, the share of fakes caught at 1%
+and at 5% false alarms (per file, on that family's reals), and, where a threshold is given (the detector's
+shipped one), the fakes and reals it calls fake.
 """
 
 from __future__ import annotations
@@ -18,50 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from unmask.evaluate.metrics import roc_auc, tpr_at_fpr
-
-FAMILIES = {
-    "swap": (("ffpp", "dfdc"), "video"),
-    "rerendered": (("animated",), "video"),
-    "composites": (("ciplab",), "image"),
-}
-
-
-def kind_of(key: str) -> str:
-    return "image" if Path(key).suffix.lower() in {".jpg", ".jpeg", ".png", ".webp", ".bmp"} else "video"
-
-
-def family_scores(records: list[dict], detector: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per family, the labels (1 fake) and scores of the files the detector scored."""
-    real_videos = [r for r in records if r["label"] == "real" and kind_of(r["key"]) == "video"]
-    out = {}
-    for family, (sets, kind) in FAMILIES.items():
-        fakes = [r for r in records if r["label"] == "fake" and r["group"] in sets and kind_of(r["key"]) == kind]
-        reals = real_videos if kind == "video" else [r for r in records if r["label"] == "real" and r["group"] in sets]
-        pairs = [(1, r[detector]["video"]) for r in fakes] + [(0, r[detector]["video"]) for r in reals]
-        pairs = [(label, score) for label, score in pairs if score is not None]
-        labels = np.array([label for label, _ in pairs])
-        out[family] = (labels, np.array([score for _, score in pairs], dtype=float))
-    return out
-
-
-def family_metrics(records: list[dict], detector: str, threshold: float | None) -> dict[str, dict]:
-    out = {}
-    for family, (labels, scores) in family_scores(records, detector).items():
-        row = {"fakes": int(labels.sum()), "reals": int((labels == 0).sum())}
-        if row["fakes"] and row["reals"]:
-            row |= {
-                "auc": round(roc_auc(labels, scores), 3),
-                "tpr_at_1pct_fpr": round(tpr_at_fpr(labels, scores, 0.01), 3),
-                "tpr_at_5pct_fpr": round(tpr_at_fpr(labels, scores, 0.05), 3),
-            }
-            if threshold is not None:
-                row["fakes_flagged"] = int((scores[labels == 1] >= threshold).sum())
-                row["reals_flagged"] = int((scores[labels == 0] >= threshold).sum())
-        out[family] = row
-    return out
+from unmask.evaluate.families import family_metrics
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,7 +90,10 @@ def load_crops(folders: list[Path], limit: int | None = None) -> list[Crop]:
     return crops
 
 
-def split_by_source(crops: list[Crop], every: int = 20) -> tuple[list[Crop], list[Crop]]:
+HELD_OUT_EVERY = 20
+
+
+def split_by_source(crops: list[Crop], every: int = HELD_OUT_EVERY) -> tuple[list[Crop], list[Crop]]:
     """Hold out every ``every``-th media file (all of its crops, so no person's frame leaks) for validation."""
     sources = sorted({crop.source for crop in crops})
     held = set(sources[every // 2 :: every])
