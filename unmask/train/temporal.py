@@ -42,7 +42,7 @@ from unmask import __version__
 from unmask.evaluate.metrics import roc_auc
 from unmask.faces.detector import Detection
 from unmask.faces.mesh import FaceMesh
-from unmask.faces.regions import LEFT_EYE_RING, RIGHT_EYE_RING
+from unmask.faces.regions import CHEEK_SIDES, LEFT_EYE_RING, NOSE_TIP, RIGHT_EYE_RING, UPPER_INNER_LIP
 from unmask.forge.animate import ANIMATION_KINDS, make_clip_forgery
 from unmask.forge.blend import Reconstructor
 from unmask.forge.sources import TrackFrames, crop_contract, load_tracks, prepare_faces
@@ -202,14 +202,15 @@ def redetect(mesh: FaceMesh, frames: np.ndarray, landmarks: np.ndarray) -> np.nd
     for frame, points in zip(frames, landmarks, strict=True):
         xy = points[:, :2]
         low, high = xy.min(axis=0), xy.max(axis=0)
+        # The detector's six keypoints: the eyes, the nose tip, the mouth's centre, and for the ears the widest
+        # points of the face oval.
         keypoints = np.stack(
             [
                 xy[list(LEFT_EYE_RING)].mean(axis=0),
                 xy[list(RIGHT_EYE_RING)].mean(axis=0),
-                xy[1],
-                xy[13],
-                xy[234],
-                xy[454],
+                xy[NOSE_TIP],
+                xy[UPPER_INNER_LIP],
+                *xy[list(CHEEK_SIDES)],
             ]
         ).astype(np.float32)
         detection = Detection(np.concatenate([low, high]).astype(np.float32), keypoints, 1.0)
@@ -287,8 +288,8 @@ def forge_pair(
     """A real window and its same-person forgery of ``kind``, laundered alike: ``(real, fake, detail)``, the frames
     that :func:`make_pair` takes its features from (the same draws from ``rng``)."""
     forgery = make_clip_forgery(frames, landmarks, rng, reconstruct, kinds=(kind,))
-    launder = Launder.draw(rng, **asdict(shares))
-    return launder(frames), launder(forgery.frames), forgery.detail
+    laundering = Launder.draw(rng, **asdict(shares))
+    return laundering(frames), laundering(forgery.frames), forgery.detail
 
 
 def _run_job(job: _Job) -> tuple[int, np.ndarray, np.ndarray, str]:
