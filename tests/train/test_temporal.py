@@ -21,19 +21,10 @@ from unmask.forge.animate import ANIMATION_KINDS  # noqa: E402
 from unmask.forge.sources import TrackFrames, load_tracks  # noqa: E402
 from unmask.media import launder, sha256_of  # noqa: E402
 from unmask.models.temporal import FEATURE_NAMES, FEATURES_VERSION, NUM_FEATURES, TemporalClassifier  # noqa: E402
-from unmask.train.config import IDENTITY_FEATURES, TEXTURE_LEVELS, ignore_arguments  # noqa: E402
-from unmask.train.temporal import (  # noqa: E402
-    Launder,
-    TemporalConfig,
-    TemporalNet,
-    export_onnx,
-    held_out_windows,
-    make_pair,
-    sample_windows,
-    split_tracks,
-    train_step,
-    train_temporal,
-)
+from unmask.train.config import IDENTITY_FEATURES, TEXTURE_LEVELS, TemporalConfig, ignore_arguments  # noqa: E402
+from unmask.train.temporal_data import Launder, held_out_windows, make_pair, sample_windows, split_tracks  # noqa: E402
+from unmask.train.temporal_loop import train_temporal  # noqa: E402
+from unmask.train.temporal_net import TemporalNet, export_onnx, train_step  # noqa: E402
 
 
 def jittered(image, landmarks, seed, frames):
