@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from unmask.models.temporal import TemporalClassifier
-from unmask.train.temporal import MODEL_NAME, auc_by_kind, held_out_windows
+from unmask.train.temporal_data import held_out_windows
+from unmask.train.temporal_loop import MODEL_NAME, auc_by_kind
 
 
 def compare(runs: list[Path]) -> dict[str, dict[str, dict[str, float]]]:

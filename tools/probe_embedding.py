@@ -40,7 +40,8 @@ from unmask.media import Sampling
 from unmask.models import WEIGHTS
 from unmask.train.autoencoder import load_reconstructor
 from unmask.train.config import TemporalConfig
-from unmask.train.temporal import auc_by_kind, draw_jobs, forge_pair, load_window, split_tracks
+from unmask.train.temporal_data import draw_jobs, forge_pair, load_window, split_tracks
+from unmask.train.temporal_loop import auc_by_kind
 
 EMBEDDING = "/detector/Flatten_output_0"  # the pooled features of unmask-blend's graph, before its fake head
 DEV_SETS = ("animated", "ffpp", "dfdc", "real_video")

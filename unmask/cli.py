@@ -675,7 +675,7 @@ def _add_train_temporal(commands: Commands) -> None:
 
 def _run_train_temporal(args: argparse.Namespace) -> Outcome:
     try:
-        from unmask.train.temporal import train_temporal
+        from unmask.train.temporal_loop import train_temporal
     except ImportError as err:
         raise _missing_extra(err, "train") from None
     config = TemporalDefaults(

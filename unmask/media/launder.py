@@ -2,7 +2,7 @@
 deterministic operations on RGB ``uint8`` frames with explicit parameters.
 
 The frame detector's training (:func:`unmask.forge.augment.post_augment`) and the temporal branch's
-(:class:`unmask.train.temporal.Launder`) draw the parameters at random; the robustness ladder
+(:class:`unmask.train.temporal_data.Launder`) draw the parameters at random; the robustness ladder
 (:mod:`unmask.evaluate.robustness`) names fixed rungs. All three call these operations, so the ladder measures
 what training taught. One vocabulary: a rung's kind is the name of the operation it calls.
 

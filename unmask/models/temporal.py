@@ -6,7 +6,7 @@ face: skin texture and sensor noise that stick to the face from frame to frame i
 that is blurrier than the cheeks and moves out of step with the jaw, a face smoother than its background, eyes
 over-sharpened on flat skin. :func:`track_features` turns a track (aligned crops under the crop contract, their
 468 landmarks in crop pixels, and the frame times) into ``T x F`` numbers that measure these things, and
-:class:`TemporalClassifier` scores them with a model trained by :mod:`unmask.train.temporal` on real clips
+:class:`TemporalClassifier` scores them with a model trained by :mod:`unmask.train.temporal_loop` on real clips
 against same-person animation forgeries (:mod:`unmask.forge.animate`).
 
 The same function computes the features in training and at inference, so :data:`FEATURES_VERSION` is recorded

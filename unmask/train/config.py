@@ -109,10 +109,10 @@ class TemporalConfig:
     seed: int = 0
     workers: int = 2
     every: int = 2  # for inputs that are media, not ``unmask faces`` outputs: keep every Nth frame
-    redetect: bool = True  # find landmarks again on every laundered frame (see the module's docstring)
+    redetect: bool = True  # find landmarks again on every laundered frame (see unmask.train.temporal_data)
     autoencoder: str | None = None  # autoencoder.pt for the rerender kind (unmask train writes one)
     kinds: list[str] = field(default_factory=lambda: list(ANIMATION_KINDS))
-    # Laundering of each real/forged pair (see unmask.train.temporal.Launder.draw): the share of windows coded as
+    # Laundering of each real/forged pair (see unmask.train.temporal_data.Launder.draw): the share of windows coded as
     # H.264, and the share rendered at a lower resolution (version 1.0.0 of the model was trained with 0.0 and 0.3);
     # after coding, the share blurred and the share given added noise (versions up to 1.3.0: 0.0 and 0.0).
     h264: float = 0.5
