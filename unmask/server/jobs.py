@@ -155,9 +155,9 @@ class WorkerPool:
         job = self.store.get(job_id)
         media = job.media if job is not None else None
         kept = media if self.settings.keep_media else None
-        if media and not kept:
-            _remove(media)
         self.store.fail(job_id, error, kept)
+        if media and not kept:
+            _remove(media)  # after the commit: a crash in between leaves an orphan, swept at the next start
 
     def _run(self, scanner: Scanner, job_id: str) -> None:
         job = self.store.claim(job_id)
@@ -181,10 +181,11 @@ class WorkerPool:
         _hide_server_path(result, job)
         report = render_report(result)  # before the upload is deleted: it reads the file's Content Credentials
         kept = job.media if self.settings.keep_media else None
-        if kept is None:
+        # The result is committed first, the upload deleted after: a crash in between leaves a finished scan and
+        # an orphan upload (swept at the next start), never a job whose upload is gone before its result is in.
+        stored = self.store.finish(job_id, result.to_dict(), report, kept)
+        if kept is None or not stored:  # not stored: the job was deleted while it was being scanned
             _remove(job.media)
-        if not self.store.finish(job_id, result.to_dict(), report, kept) and kept:
-            _remove(kept)  # deleted while it was being scanned
         log.info("job %s: %s in %.1f s", job_id, result.verdict, time.monotonic() - started)
 
 
