@@ -272,3 +272,17 @@ def test_an_unexpected_failure_is_a_500_with_one_line_and_no_traceback(make_app,
     response = TestClient(app).get("/v1/scans")
     assert response.status_code == 500
     assert response.json() == {"detail": "internal error: RuntimeError: the disk is on fire"}
+
+
+@pytest.mark.parametrize("length", [8 * 1024, 100 * 1024])
+def test_a_file_name_too_long_is_refused_as_such(make_app, media, upload, length):
+    app = make_app()
+    client = TestClient(app)
+    response = upload(client, media / "astronaut.jpg", name="n" * (length - 4) + ".jpg")
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"].startswith("the file name is too long")
+    assert media_files(app) == []
+    # A long name under the limit is accepted, and kept to its first 200 characters.
+    response = upload(client, media / "astronaut.jpg", name="n" * 3000 + ".jpg")
+    assert response.status_code == 202, response.text
+    assert client.get(f"/v1/scans/{response.json()['id']}").json()["filename"] == "n" * 200

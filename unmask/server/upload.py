@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -26,6 +27,14 @@ from unmask.server.settings import MB, Settings
 FIELD = "file"
 # Room for the multipart framing and small extra fields around the file.
 ENVELOPE_BYTES = 64 * 1024
+# The longest header of a part (its Content-Disposition holds the file name): python-multipart's own limit.
+MAX_PART_HEADER = 4096
+# Recent python-multipart stops at a part header over its limit with a bare "header size exceeded"; it is given a
+# looser one, so that a long file name reaches the receiver's check and is refused as what it is.
+NAME_TOO_LONG = f"the file name is too long (over {MAX_PART_HEADER} bytes); rename the file and send it again"
+_PARSER_LIMITS = (
+    {"max_header_size": ENVELOPE_BYTES} if "max_header_size" in inspect.signature(MultipartParser).parameters else {}
+)
 
 
 class UploadError(Exception):
@@ -88,6 +97,14 @@ class _Receiver:
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
         self.header_value += data[start:end]
+        if len(self.header_value) > MAX_PART_HEADER:
+            raise self.header_too_long()
+
+    def header_too_long(self) -> UploadError:
+        """The refusal of a part header over :data:`MAX_PART_HEADER` bytes: the file name's, as a rule."""
+        if self.header_field.strip().lower() == b"content-disposition":
+            return UploadError(400, NAME_TOO_LONG)
+        return UploadError(400, f"a multipart header is too long (over {MAX_PART_HEADER} bytes)")
 
     def on_header_end(self) -> None:
         if self.header_field.strip().lower() == b"content-disposition":
@@ -168,7 +185,7 @@ async def receive_upload(request: Request, dest: Path, settings: Settings) -> Up
     if declared and declared.isdigit() and int(declared) > ceiling:
         raise UploadError(413, f"upload of {_mb(int(declared))} is over the {_mb(settings.max_bytes(None))} limit")
     receiver = _Receiver(dest, settings)
-    parser = MultipartParser(options[b"boundary"], receiver.callbacks())  # type: ignore[arg-type]
+    parser = MultipartParser(options[b"boundary"], receiver.callbacks(), **_PARSER_LIMITS)  # type: ignore[arg-type]
     received, whole = 0, False
     try:
         async for chunk in request.stream():
@@ -185,7 +202,9 @@ async def receive_upload(request: Request, dest: Path, settings: Settings) -> Up
         if receiver.signature is None:
             raise UploadError(422, f"{receiver.filename}: empty file (0 bytes)")
         whole = True
-    except FormParserError:
+    except FormParserError as err:
+        if "header size" in str(err).lower():  # a header over even the parser's looser limit
+            raise receiver.header_too_long() from None
         raise UploadError(422, "malformed multipart upload") from None
     finally:
         receiver.close()
