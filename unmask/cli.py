@@ -719,7 +719,28 @@ def _add_serve(commands: Commands) -> None:
         "--max-jobs-per-client",
         type=_positive_int,
         default=served.max_jobs_per_client,
-        help="queued + running scans per client address; more get 429 (default %(default)s)",
+        help="uploading + queued + running scans per client address; more get 429 (default %(default)s)",
+    )
+    serve.add_argument(
+        "--max-uploads",
+        type=_positive_int,
+        default=served.max_uploads,
+        help="uploads received at once, all clients together; more get 503 (default %(default)s)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=_positive_float,
+        default=served.body_timeout_s,
+        metavar="S",
+        help="cut off with 408 an upload that sends nothing for S seconds, or, once S seconds have passed, "
+        "averages under --min-upload-kbps (default %(default)g)",
+    )
+    serve.add_argument(
+        "--min-upload-kbps",
+        type=_non_negative_float,
+        default=served.min_upload_kbps,
+        metavar="KB/S",
+        help="the slowest average upload accepted, in kilobytes per second (default %(default)g; 0: any)",
     )
     serve.add_argument("--keep-media", action="store_true", help="keep uploads after scanning (default: delete)")
     serve.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on /v1 (default: $UNMASK_TOKEN)")
@@ -743,6 +764,9 @@ def _run_serve(args: argparse.Namespace) -> Outcome:
         max_image_mb=args.max_image_mb,
         max_video_mb=args.max_video_mb,
         max_jobs_per_client=args.max_jobs_per_client,
+        max_uploads=args.max_uploads,
+        body_timeout_s=args.body_timeout,
+        min_upload_kbps=args.min_upload_kbps,
         keep_media=args.keep_media,
         token=args.token or os.environ.get(TOKEN_ENV),
         model=args.model,

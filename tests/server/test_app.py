@@ -153,7 +153,7 @@ def test_a_client_with_its_cap_of_jobs_in_flight_gets_429(make_app, media, uploa
     assert [upload(client, media / "astronaut.jpg").status_code for _ in range(2)] == [202, 202]
     response = upload(client, media / "astronaut.jpg")
     assert response.status_code == 429
-    assert "2 scans queued or running" in response.json()["detail"]
+    assert "2 scans uploading, queued or running" in response.json()["detail"]
 
 
 def test_uploads_are_deleted_once_scanned(make_app, media, upload, wait_for):

@@ -13,8 +13,10 @@ def test_serve_options_become_settings(tmp_path, monkeypatch):
     monkeypatch.setattr(server_app, "run_server", seen.append)
     monkeypatch.setenv("UNMASK_TOKEN", "from-env")
     argv = ["serve", "--db", str(tmp_path / "s.db"), "--port", "8123", "--workers", "2", "--max-image-mb", "0.5"]
-    assert main([*argv, "--max-video-mb", "9", "--max-jobs-per-client", "7", "--keep-media"]) == 0
+    slow = ["--max-uploads", "3", "--body-timeout", "12", "--min-upload-kbps", "2.5"]
+    assert main([*argv, "--max-video-mb", "9", "--max-jobs-per-client", "7", "--keep-media", *slow]) == 0
     (settings,) = seen
+    assert (settings.max_uploads, settings.body_timeout_s, settings.min_upload_kbps) == (3, 12, 2.5)
     assert settings.db == tmp_path / "s.db" and settings.media_dir == tmp_path / "s-media"
     assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8123, 2)
     assert (settings.max_image_mb, settings.max_video_mb, settings.max_jobs_per_client) == (0.5, 9, 7)

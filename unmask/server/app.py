@@ -3,9 +3,11 @@
 ``create_app(settings)`` builds the FastAPI app with its job store and worker pool; ``unmask serve`` runs it
 with uvicorn. Endpoints (under ``/v1`` they need ``Authorization: Bearer <token>`` when a token is set):
 
-- ``POST /v1/scans`` (multipart field ``file``) -> 202 ``{id, status: "queued"}``; 401 wrong or missing token,
-  413 over the size limit for its kind, 415 not an image or video, 422 empty, corrupt or over a media limit
-  (pixels, duration), 429 the client already has its cap of queued and running jobs.
+- ``POST /v1/scans`` (multipart field ``file``) -> 202 ``{id, status: "queued"}``; 400 a file name over 4 KB,
+  401 wrong or missing token, 408 the upload stalled or trickled (``body_timeout_s``, ``min_upload_kbps``), 413
+  over the size limit for its kind, 415 not an image or video, 422 empty, corrupt or over a media limit (pixels,
+  duration), 429 the client already has its cap of jobs uploading, queued and running, 503 the server is
+  receiving its cap of uploads at once (``max_uploads``, all clients together; with ``Retry-After``).
 - ``GET /v1/scans/{id}`` -> the job: status (``queued``, ``running``, ``done``, ``failed``), progress (frames
   done / expected) and, once done, ``result``: the scan JSON (schema ``unmask.verdict.scan_schema()``).
 - ``GET /v1/scans/{id}/report`` -> the HTML report; 404 until the job is done.
@@ -50,7 +52,7 @@ from unmask.server.docs import render_docs
 from unmask.server.jobs import LINE, WorkerPool, default_scanner_factory
 from unmask.server.settings import Settings
 from unmask.server.store import Job, JobStore
-from unmask.server.upload import UploadError, receive_upload
+from unmask.server.upload import UploadError, UploadGate, receive_upload, too_many_jobs
 from unmask.verdict import Scanner
 
 log = logging.getLogger("unmask.server")
@@ -62,10 +64,13 @@ REPORT_CSP = (
 _ERRORS = {
     401: "missing or wrong API token",
     404: "no such scan, or not ready",
+    400: "a file name over 4 KB, or the client went away during the upload",
+    408: "the upload stalled or was too slow",
     413: "upload over the size limit for its kind",
     415: "not an image or a video",
     422: "empty, corrupt or over a media limit",
-    429: "too many queued or running scans for this client",
+    429: "too many scans uploading, queued or running for this client",
+    503: "the server is receiving its cap of uploads at once; try again shortly",
 }
 
 
@@ -116,6 +121,7 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
     card = load_card(settings.model)
     store = JobStore(settings.db)
     pool = WorkerPool(store, settings, scanner_factory)
+    gate = UploadGate(settings.max_jobs_per_client, settings.max_uploads)
     media_dir = settings.media_dir
 
     @asynccontextmanager
@@ -140,7 +146,7 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.settings, app.state.store, app.state.pool = settings, store, pool
+    app.state.settings, app.state.store, app.state.pool, app.state.uploads = settings, store, pool, gate
     app.add_middleware(_OneLineErrors)
     bearer = HTTPBearer(auto_error=False, description="the server's --token (or $UNMASK_TOKEN)")
 
@@ -174,7 +180,7 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         summary="Upload an image or video to scan",
         description="Send the file as multipart/form-data in the field 'file'. The scan runs in the background; "
         "follow it at the returned id.",
-        responses=_errors(401, 413, 415, 422, 429),
+        responses=_errors(400, 401, 408, 413, 415, 422, 429, 503),
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -192,16 +198,26 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
     )
     async def create_scan(request: Request) -> JSONResponse:
         client = _client(request)
+        stored = await run_in_threadpool(store.active, client)
+        try:
+            gate.enter(client, stored)
+        except UploadError as err:
+            raise HTTPException(err.status, err.message, headers=err.headers) from None
+        try:
+            return await accept(request, client)
+        finally:
+            gate.leave(client)
+
+    async def accept(request: Request, client: str) -> JSONResponse:
+        """Receive, check and store one upload that the gate let in."""
         cap = settings.max_jobs_per_client
-        if await run_in_threadpool(store.active, client) >= cap:
-            raise HTTPException(429, f"this client already has {cap} scans queued or running; wait for one to end")
         job_id = uuid.uuid4().hex
         media_dir.mkdir(parents=True, exist_ok=True)
         path = media_dir / job_id
         try:
             upload = await receive_upload(request, path, settings)
-        except UploadError as err:
-            raise HTTPException(err.status, err.message) from None
+        except UploadError as err:  # perhaps before the whole body was read: what is left of it is not
+            raise HTTPException(err.status, err.message, headers={"Connection": "close", **err.headers}) from None
         except ClientDisconnect:
             log.info("upload from %s abandoned by the client", client)
             return JSONResponse({"detail": "the client went away during the upload"}, status_code=400)
@@ -226,9 +242,10 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
             media=str(path),
             frames_expected=expected_frames(info, settings.sampling),
         )
-        if not await run_in_threadpool(store.add, job, cap):
+        if not await run_in_threadpool(store.add, job, cap - gate.others(client)):  # atomic: the cap holds
             path.unlink(missing_ok=True)
-            raise HTTPException(429, f"this client already has {cap} scans queued or running; wait for one to end")
+            refused = too_many_jobs(cap)
+            raise HTTPException(refused.status, refused.message)
         pool.submit(job_id)
         return JSONResponse(
             {"id": job_id, "status": "queued", "links": _links(job_id)},

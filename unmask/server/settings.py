@@ -25,7 +25,13 @@ def default_db() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a server instance is configured with; the defaults are those of ``unmask serve``."""
+    """Everything a server instance is configured with; the defaults are those of ``unmask serve``.
+
+    Uploads: ``max_jobs_per_client`` caps the scans a client address has uploading, queued or running;
+    ``max_uploads`` the uploads received at once, all clients together; an upload that sends nothing for
+    ``body_timeout_s``, or averages under ``min_upload_kbps`` (kilobytes per second) once that time has passed,
+    is cut off (:mod:`unmask.server.upload`).
+    """
 
     db: Path = field(default_factory=default_db)
     host: str = "127.0.0.1"
@@ -34,6 +40,9 @@ class Settings:
     max_image_mb: float = 20.0
     max_video_mb: float = 250.0
     max_jobs_per_client: int = 4
+    max_uploads: int = 16
+    body_timeout_s: float = 30.0
+    min_upload_kbps: float = 8.0
     keep_media: bool = False
     token: str | None = None
     model: str | None = None
@@ -48,6 +57,10 @@ class Settings:
             raise ValueError("upload limits must be positive")
         if self.max_jobs_per_client < 1:
             raise ValueError(f"the per-client job cap must be at least 1, got {self.max_jobs_per_client}")
+        if self.max_uploads < 1:
+            raise ValueError(f"the cap on uploads at once must be at least 1, got {self.max_uploads}")
+        if not (self.body_timeout_s > 0 and self.min_upload_kbps >= 0):
+            raise ValueError("the body timeout must be positive and the minimum upload rate not negative")
         if self.token is not None and not self.token.strip():
             object.__setattr__(self, "token", None)
 
