@@ -697,8 +697,18 @@ def _run_train_temporal(args: argparse.Namespace) -> Outcome:
     return DONE
 
 
+def _duration(text: str) -> float | None:
+    from unmask.server.settings import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _add_serve(commands: Commands) -> None:
     """``unmask serve``: the HTTP service."""
+    from unmask.server.settings import DEFAULT_RETAIN
     from unmask.server.settings import Settings as ServeDefaults
 
     served = ServeDefaults()
@@ -743,36 +753,64 @@ def _add_serve(commands: Commands) -> None:
         help="the slowest average upload accepted, in kilobytes per second (default %(default)g; 0: any)",
     )
     serve.add_argument("--keep-media", action="store_true", help="keep uploads after scanning (default: delete)")
+    serve.add_argument(
+        "--keep-faces",
+        action="store_true",
+        help="store each report with its face pictures and heatmaps (default: reports are stored without them)",
+    )
+    serve.add_argument(
+        "--retain",
+        type=_duration,
+        default=served.retain_s,
+        metavar="DURATION",
+        help=f"forget each finished scan (its result, report and any kept upload) this long after it ended: "
+        f"e.g. 7d, 24h, 90m, or 'forever' (default {DEFAULT_RETAIN})",
+    )
     serve.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on /v1 (default: $UNMASK_TOKEN)")
+    serve.add_argument(
+        "--tokens",
+        metavar="FILE",
+        help="named tokens, one 'NAME TOKEN' a line; each caller sees only the scans made with its own token "
+        "(--token, if given too, is the one named 'default')",
+    )
     serve.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
     serve.set_defaults(run=_run_serve)
 
 
 def _run_serve(args: argparse.Namespace) -> Outcome:
-    from unmask.server.settings import TOKEN_ENV
+    from unmask.server.settings import TOKEN_ENV, read_tokens
     from unmask.server.settings import Settings as ServeSettings
 
     try:
         from unmask.server.app import run_server
     except ImportError as err:
         raise _missing_extra(err, "server") from None
-    settings = ServeSettings(
-        db=Path(args.db),
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        max_image_mb=args.max_image_mb,
-        max_video_mb=args.max_video_mb,
-        max_jobs_per_client=args.max_jobs_per_client,
-        max_uploads=args.max_uploads,
-        body_timeout_s=args.body_timeout,
-        min_upload_kbps=args.min_upload_kbps,
-        keep_media=args.keep_media,
-        token=args.token or os.environ.get(TOKEN_ENV),
-        model=args.model,
-    )
-    if settings.token is None and settings.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"unmask serve: warning: listening on {settings.host} without a token (--token)", file=sys.stderr)
+    tokens = read_tokens(args.tokens) if args.tokens else {}
+    try:
+        settings = ServeSettings(
+            db=Path(args.db),
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            max_image_mb=args.max_image_mb,
+            max_video_mb=args.max_video_mb,
+            max_jobs_per_client=args.max_jobs_per_client,
+            max_uploads=args.max_uploads,
+            body_timeout_s=args.body_timeout,
+            min_upload_kbps=args.min_upload_kbps,
+            keep_media=args.keep_media,
+            keep_faces=args.keep_faces,
+            retain_s=args.retain,
+            token=args.token or os.environ.get(TOKEN_ENV),
+            tokens=tokens,
+            model=args.model,
+        )
+    except ValueError as err:  # settings that contradict each other (two names for one token)
+        raise CommandError(str(err)) from None
+    if not settings.callers and settings.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"unmask serve: warning: listening on {settings.host} without a token (--token, --tokens)", file=sys.stderr
+        )
     run_server(settings)
     return DONE
 

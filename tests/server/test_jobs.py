@@ -106,7 +106,7 @@ def test_a_crash_between_storing_the_result_and_deleting_the_upload_loses_nothin
         crashed.set()
         raise Killed  # ends the worker thread there and then
 
-    monkeypatch.setattr(jobs, "_remove", delete_then_die)
+    monkeypatch.setattr(jobs, "remove_media", delete_then_die)
     first = make_app()
     with TestClient(first) as client:
         job_id = upload(client, media / "astronaut.jpg").json()["id"]

@@ -34,6 +34,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import HTTPException, RequestValidationError
@@ -49,13 +50,14 @@ from unmask.errors import MediaError, internal_error, one_line
 from unmask.media import expected_frames, probe
 from unmask.models import load_card
 from unmask.server.docs import render_docs
-from unmask.server.jobs import LINE, WorkerPool, default_scanner_factory
+from unmask.server.jobs import LINE, WorkerPool, default_scanner_factory, remove_media
 from unmask.server.settings import Settings
-from unmask.server.store import Job, JobStore
+from unmask.server.store import DEFAULT_OWNER, Job, JobStore
 from unmask.server.upload import UploadError, UploadGate, receive_upload, too_many_jobs
 from unmask.verdict import Scanner
 
 log = logging.getLogger("unmask.server")
+PURGE_EVERY_S = 3600.0
 STATIC = Path(__file__).parent / "static"
 # The report is self-contained: it may carry inline style, script and data: images, and fetch nothing.
 REPORT_CSP = (
@@ -127,11 +129,16 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         media_dir.mkdir(parents=True, exist_ok=True)
+        _purge(store, settings)
         _sweep(media_dir, store)
         await run_in_threadpool(pool.start)
         log.info("unmask %s serving %s with %d worker(s)", __version__, settings.db, settings.workers)
         try:
-            yield
+            async with anyio.create_task_group() as tasks:
+                if settings.retain_s is not None:
+                    tasks.start_soon(_purge_every, store, settings)
+                yield
+                tasks.cancel_scope.cancel()
         finally:
             await run_in_threadpool(pool.stop)
             if not pool.running:  # a worker stuck past the stop timeout may still write
@@ -148,26 +155,38 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
     )
     app.state.settings, app.state.store, app.state.pool, app.state.uploads = settings, store, pool, gate
     app.add_middleware(_OneLineErrors)
-    bearer = HTTPBearer(auto_error=False, description="the server's --token (or $UNMASK_TOKEN)")
+    bearer = HTTPBearer(auto_error=False, description="one of the server's tokens (--token, --tokens)")
+    callers = settings.callers
 
-    def check_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
-        if settings.token is None:
-            return
-        given = credentials.credentials if credentials is not None else ""
-        if not secrets.compare_digest(given.encode(), settings.token.encode()):
+    def who(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+        """The name of the caller's token; None when it sent none or a wrong one."""
+        given = (credentials.credentials if credentials is not None else "").encode()
+        found = None
+        for secret, name in callers.items():  # every token compared, so that the time taken says nothing
+            if secrets.compare_digest(given, secret.encode()):
+                found = name
+        return found
+
+    def check_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str | None:
+        """Whose scans this request may see: its token's name; None (every scan) when the API has no token."""
+        if not callers:
+            return None
+        name = who(credentials)
+        if name is None:
             raise HTTPException(
                 401,
                 "missing or wrong API token: send the header 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        return name
 
     @app.exception_handler(RequestValidationError)
     async def one_line_validation(request: Request, err: RequestValidationError) -> JSONResponse:
         parts = [f"{'.'.join(str(p) for p in e['loc'] if p != 'query')}: {e['msg']}" for e in err.errors()]
         return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
 
-    def get_job(job_id: str) -> Job:
-        job = store.get(job_id)
+    def get_job(job_id: str, owner: str | None) -> Job:
+        job = store.get(job_id, owner)
         if job is None:
             raise HTTPException(404, f"no scan with id {job_id!r}")
         return job
@@ -196,7 +215,7 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
             }
         },
     )
-    async def create_scan(request: Request) -> JSONResponse:
+    async def create_scan(request: Request, owner: str | None = Depends(check_token)) -> JSONResponse:
         client = _client(request)
         stored = await run_in_threadpool(store.active, client)
         try:
@@ -204,11 +223,11 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         except UploadError as err:
             raise HTTPException(err.status, err.message, headers=err.headers) from None
         try:
-            return await accept(request, client)
+            return await accept(request, client, owner or DEFAULT_OWNER)
         finally:
             gate.leave(client)
 
-    async def accept(request: Request, client: str) -> JSONResponse:
+    async def accept(request: Request, client: str, owner: str) -> JSONResponse:
         """Receive, check and store one upload that the gate let in."""
         cap = settings.max_jobs_per_client
         job_id = uuid.uuid4().hex
@@ -241,6 +260,7 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
             sha256=upload.sha256,
             media=str(path),
             frames_expected=expected_frames(info, settings.sampling),
+            owner=owner,
         )
         if not await run_in_threadpool(store.add, job, cap - gate.others(client)):  # atomic: the cap holds
             path.unlink(missing_ok=True)
@@ -257,8 +277,9 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
     def list_scans(
         limit: int = Query(20, ge=1, le=200, description="scans per page"),
         offset: int = Query(0, ge=0, description="scans to skip"),
+        owner: str | None = Depends(check_token),
     ) -> dict[str, Any]:
-        jobs, total = store.history(limit, offset)
+        jobs, total = store.history(limit, offset, owner)
         following = offset + len(jobs)
         return {
             "items": [_job_view(job, with_result=False) for job in jobs],
@@ -269,8 +290,8 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         }
 
     @api.get("/scans/{job_id}", summary="A scan's status, progress and, once done, its result", responses=_errors(404))
-    def read_scan(job_id: str) -> dict[str, Any]:
-        return _job_view(get_job(job_id))
+    def read_scan(job_id: str, owner: str | None = Depends(check_token)) -> dict[str, Any]:
+        return _job_view(get_job(job_id, owner))
 
     @api.get(
         "/scans/{job_id}/report",
@@ -278,10 +299,10 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         response_class=HTMLResponse,
         responses=_errors(404),
     )
-    def read_report(job_id: str) -> HTMLResponse:
-        page = store.report(job_id)
+    def read_report(job_id: str, owner: str | None = Depends(check_token)) -> HTMLResponse:
+        page = store.report(job_id, owner)
         if page is None:
-            job = get_job(job_id)
+            job = get_job(job_id, owner)
             raise HTTPException(404, f"scan {job_id} is {job.status}; its report exists once it is done")
         return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_CSP})
 
@@ -291,8 +312,8 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         summary="Forget a scan: its job, result, report and any kept media",
         responses=_errors(404),
     )
-    def delete_scan(job_id: str) -> Response:
-        job = store.delete(job_id)
+    def delete_scan(job_id: str, owner: str | None = Depends(check_token)) -> Response:
+        job = store.delete(job_id, owner)
         if job is None:
             raise HTTPException(404, f"no scan with id {job_id!r}")
         if job.media:
@@ -301,24 +322,32 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
 
     app.include_router(api)
 
-    @app.get("/healthz", summary="Liveness and configuration", tags=["service"])
-    def healthz() -> dict[str, Any]:
-        return {
+    @app.get(
+        "/healthz",
+        summary="Liveness and configuration; the load (busy workers, jobs by status, uploads) only with a token",
+        tags=["service"],
+    )
+    def healthz(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict[str, Any]:
+        health: dict[str, Any] = {
             "status": "ok" if pool.running else "starting",
             "version": __version__,
             "model": card.identity(),
             "threshold": card.threshold,
             "workers": settings.workers,
-            "busy": pool.busy,
-            "jobs": store.counts(),
-            "auth": settings.token is not None,
+            "auth": bool(callers),
             "keep_media": settings.keep_media,
+            "keep_faces": settings.keep_faces,
+            "retain_s": settings.retain_s,
             "limits": {
                 "max_image_mb": settings.max_image_mb,
                 "max_video_mb": settings.max_video_mb,
                 "max_jobs_per_client": settings.max_jobs_per_client,
+                "max_uploads": settings.max_uploads,
             },
         }
+        if not callers or who(credentials) is not None:  # how busy the service is: not for anyone passing by
+            health.update(busy=pool.busy, jobs=store.counts(), uploads=gate.total)
+        return health
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -330,6 +359,29 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _purge(store: JobStore, settings: Settings) -> None:
+    """Forget the scans that finished more than ``retain_s`` ago, with any media they kept."""
+    if settings.retain_s is None:
+        return
+    gone = store.purge(time.time() - settings.retain_s)
+    for job in gone:
+        if job.media:
+            remove_media(job.media)
+    if gone:
+        log.info("forgot %d scan(s) past their retention", len(gone))
+
+
+async def _purge_every(store: JobStore, settings: Settings) -> None:
+    """Purge on a timer: every hour, or a quarter of the retention when that is shorter."""
+    assert settings.retain_s is not None
+    while True:
+        await anyio.sleep(min(PURGE_EVERY_S, settings.retain_s / 4))
+        try:
+            await run_in_threadpool(_purge, store, settings)
+        except Exception as err:  # noqa: BLE001 - a purge that fails (a locked database) is tried again later
+            log.warning("could not purge old scans: %s", one_line(err, LINE))
 
 
 def _sweep(media_dir: Path, store: JobStore) -> None:

@@ -187,11 +187,21 @@ class ScanResult:
         usable = sum(track.usable for track in self.faces)
         return format_row(self.verdict, self.score, usable, len(self.frames), self.path, self.reason)
 
-    def to_html(self, provenance: Provenance | None = None, made_at: datetime | None = None) -> str:
+    def to_html(
+        self, provenance: Provenance | None = None, made_at: datetime | None = None, *, with_pictures: bool = True
+    ) -> str:
         """The result's self-contained HTML report (see :mod:`unmask.report.html`). ``provenance`` defaults to
         the Content Credentials read from ``source`` (not checked when there is none: an array). Without a
-        ``card`` the shipped detector's is shown, and the report says so if that is not the model that scanned."""
-        return render_report(self.to_dict(), self.pictures, self._card(), self._provenance(provenance), made_at)
+        ``card`` the shipped detector's is shown, and the report says so if that is not the model that scanned.
+        ``with_pictures=False`` leaves the face pictures and heatmaps out (the server stores such reports)."""
+        return render_report(
+            self.to_dict(),
+            self.pictures,
+            self._card(),
+            self._provenance(provenance),
+            made_at,
+            with_pictures=with_pictures,
+        )
 
     def save_report(self, path: str | os.PathLike[str], provenance: Provenance | None = None) -> Path:
         """Write :meth:`to_html` to ``path`` (its folder is made) and return the path; an unwritable path is a
