@@ -159,7 +159,9 @@ def _sampling(args: argparse.Namespace, default: Sampling) -> Sampling:
         raise CommandError(str(err)) from None
 
 
-def _add_face_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+def _add_face_options(parser: argparse.ArgumentParser, every_still_face: bool = False) -> argparse._ArgumentGroup:
+    """--min-face, --max-faces and --no-tiles; with ``every_still_face`` (scan) --max-faces caps the faces of a
+    still only when it is given."""
     found = parser.add_argument_group("faces")
     tile_below = f"1/{round(1 / TILE_BELOW_FRACTION)}"
     found.add_argument(
@@ -173,9 +175,12 @@ def _add_face_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGrou
     found.add_argument(
         "--max-faces",
         type=_positive_int,
-        default=MAX_FACES,
+        default=None if every_still_face else MAX_FACES,
         metavar="N",
-        help="keep at most the N largest faces per frame (default %(default)s)",
+        help=f"score at most the N largest faces of each video frame (default {MAX_FACES}) and, only when given, "
+        "of a photo (by default every face of a photo is scored); the faces left out are counted in the result"
+        if every_still_face
+        else "keep at most the N largest faces per frame (default %(default)s)",
     )
     found.add_argument(
         "--no-tiles",
@@ -333,7 +338,7 @@ def _add_scan(commands: Commands, temporal_help: str) -> None:
         "--threshold", type=_number, metavar="T", help="call a face fake at or above this score (default: the card's)"
     )
     _add_sampling_options(scan, SCAN_FRAMES)
-    _add_face_options(scan)
+    _add_face_options(scan, every_still_face=True)
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _add_media_options(scan)
     scan.set_defaults(run=_run_scan)
@@ -368,7 +373,8 @@ def _run_scan(args: argparse.Namespace) -> Outcome:
         FaceAnalyzer(min_face_size=args.min_face, tiles=not args.no_tiles),
         sampling=sampling,
         limits=_limits(args),
-        max_faces=args.max_faces,
+        max_faces=args.max_faces or MAX_FACES,
+        max_still_faces=args.max_faces,
         threshold=args.threshold,
         temporal=_temporal(args),
     )

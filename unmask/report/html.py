@@ -152,6 +152,12 @@ def _verdict_section(scan: Scan, card: ModelCard) -> str:
         )
     else:
         notes.append("The file could not be decoded, so nothing in it was judged.")
+    unscored = scan.get("unscored") or {}
+    if unscored.get("beyond_max_faces"):
+        notes.append(
+            f"Only the {unscored['max_faces']} largest faces of each frame were scored: "
+            f"{unscored['beyond_max_faces']} more were found and not scored, so this verdict says nothing about them."
+        )
     threshold = card.data.get("threshold")
     judged = verdict in ("fake", "real")
     chosen = abs(scan["threshold"] - round(card.threshold, 6)) > 1e-9  # the JSON holds 6 decimals of it
@@ -183,6 +189,9 @@ def _facts_section(scan: Scan) -> str:
     rows.append(("Frames sampled", str(len(scan["frames"]))))
     usable = sum(track["usable"] for track in scan["faces"])
     rows.append(("Face tracks", f"{len(scan['faces'])} ({usable} usable)"))
+    unscored = scan.get("unscored") or {}  # since scan JSON 1.3
+    if unscored.get("faces"):
+        rows.append(("Faces not scored", _e(unscored["reason"] or unscored["faces"])))
     rows.append(("SHA-256", f'<code class="hash">{_e(scan["sha256"] or "not computed")}</code>'))
     if "total_s" in scan["timings"]:
         rows.append(("Scan time", f"{scan['timings']['total_s']:.2f} s"))
