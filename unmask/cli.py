@@ -856,10 +856,13 @@ def _say(err: BaseException, command: str) -> None:
         print(f"unmask: {reason(err)} (set UNMASK_DEBUG=1 for details)", file=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (:func:`exit_status`)."""
+def main(argv: Sequence[str] | None = None, on_start: Callable[[], object] | None = None) -> int:
+    """Run the command line; returns the exit status (:func:`exit_status`). ``on_start`` is called once the
+    arguments are read, as the command starts (the ``unmask`` entry point lets Ctrl-C raise from there on)."""
     args = build_parser().parse_args(argv)
     try:
+        if on_start is not None:
+            on_start()
         outcome = args.run(args)
     except (Exception, KeyboardInterrupt) as err:
         if os.environ.get("UNMASK_DEBUG") and not isinstance(err, UnmaskError | OSError | KeyboardInterrupt):
