@@ -71,7 +71,7 @@ def render_report(result: ScanResult, with_pictures: bool = False) -> str:
     try:
         return result.to_html(with_pictures=with_pictures)
     except Exception as err:  # noqa: BLE001 - a report that fails to render must not lose the scan
-        log.warning("report for %s could not be rendered: %s", result.path, one_line(err, LINE))
+        log.warning("a report could not be rendered: %s", one_line(err, LINE))
         return minimal_report(result, f"the full report could not be rendered: {one_line(err, LINE)}")
 
 
