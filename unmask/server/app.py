@@ -158,9 +158,9 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
     bearer = HTTPBearer(auto_error=False, description="one of the server's tokens (--token, --tokens)")
     callers = settings.callers
 
-    def who(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    def who(token: str) -> str | None:
         """The name of the caller's token; None when it sent none or a wrong one."""
-        given = (credentials.credentials if credentials is not None else "").encode()
+        given = token.encode()
         found = None
         for secret, name in callers.items():  # every token compared, so that the time taken says nothing
             if secrets.compare_digest(given, secret.encode()):
@@ -171,7 +171,7 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         """Whose scans this request may see: its token's name; None (every scan) when the API has no token."""
         if not callers:
             return None
-        name = who(credentials)
+        name = who(credentials.credentials if credentials is not None else "")
         if name is None:
             raise HTTPException(
                 401,
@@ -327,7 +327,7 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         summary="Liveness and configuration; the load (busy workers, jobs by status, uploads) only with a token",
         tags=["service"],
     )
-    def healthz(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict[str, Any]:
+    def healthz(request: Request) -> dict[str, Any]:
         health: dict[str, Any] = {
             "status": "ok" if pool.running else "starting",
             "version": __version__,
@@ -345,7 +345,8 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
                 "max_uploads": settings.max_uploads,
             },
         }
-        if not callers or who(credentials) is not None:  # how busy the service is: not for anyone passing by
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if not callers or (scheme.lower() == "bearer" and who(token.strip()) is not None):  # the load: not for all
             health.update(busy=pool.busy, jobs=store.counts(), uploads=gate.total)
         return health
 

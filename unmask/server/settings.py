@@ -95,8 +95,8 @@ class Settings:
     keep_media: bool = False
     keep_faces: bool = False
     retain_s: float | None = 30 * DAY
-    token: str | None = None
-    tokens: dict[str, str] = field(default_factory=dict)
+    token: str | None = field(default=None, repr=False)
+    tokens: dict[str, str] = field(default_factory=dict, repr=False)
     model: str | None = None
     sampling: Sampling = DEFAULT_SAMPLING
     limits: Limits = field(default_factory=Limits)
