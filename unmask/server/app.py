@@ -64,9 +64,9 @@ REPORT_CSP = (
     "default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; font-src data:"
 )
 _ERRORS = {
+    400: "a file name over 4 KB, or the client went away during the upload",
     401: "missing or wrong API token",
     404: "no such scan, or not ready",
-    400: "a file name over 4 KB, or the client went away during the upload",
     408: "the upload stalled or was too slow",
     413: "upload over the size limit for its kind",
     415: "not an image or a video",

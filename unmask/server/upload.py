@@ -37,7 +37,7 @@ from unmask.server.settings import MB, Settings
 FIELD = "file"
 # Room for the multipart framing and small extra fields around the file.
 ENVELOPE_BYTES = 64 * 1024
-# The longest header of a part (its Content-Disposition holds the file name): python-multipart's own limit.
+# The longest header of a part (its Content-Disposition holds the file name), about python-multipart's own default.
 MAX_PART_HEADER = 4096
 # Recent python-multipart stops at a part header over its limit with a bare "header size exceeded"; it is given a
 # looser one, so that a long file name reaches the receiver's check and is refused as what it is.
