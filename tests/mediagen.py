@@ -45,6 +45,13 @@ def two_faces(photo: np.ndarray, frames: int) -> list[np.ndarray]:
     return clip
 
 
+def crowd(photo: np.ndarray, rows: int = 7, columns: int = 7) -> np.ndarray:
+    """A grid of ``rows`` x ``columns`` copies of the astronaut's head (each face about 110 px): a crowd photo."""
+    x0, y0, x1, y1 = ASTRONAUT_FACE
+    head = photo[y0 - 30 : y1 + 30, x0 - 30 : x1 + 30]
+    return np.tile(head, (rows, columns, 1))
+
+
 def png_of_size(width: int, height: int, whole: bool = True) -> bytes:
     """A grayscale PNG of the given size, all black; ``whole=False`` cuts it off after 100 rows of pixels."""
 

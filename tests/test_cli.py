@@ -337,3 +337,19 @@ def test_sampling_options_that_cannot_be_combined_are_usage_errors_in_eval_too(c
     labels.write_text(f"path,label\n{media / 'astronaut.jpg'},real\n")
     code, _, err = run(capsys, "eval", "-q", labels, "-o", tmp_path / "out", "--frames", "3", "--fps", "2")
     assert code == 2 and err.startswith("unmask eval: error: ") and "cannot be combined" in err
+
+
+def test_scan_scores_every_face_of_a_photo_unless_max_faces_is_given(capsys, astronaut, tmp_path):
+    from PIL import Image
+
+    from mediagen import crowd
+
+    photo = tmp_path / "crowd.png"
+    Image.fromarray(crowd(astronaut)).save(photo)
+    code, out, _ = run(capsys, "scan", "-q", "--format", "json", photo)
+    (every,) = json.loads(out)
+    assert code == 0 and len(every["faces"]) == 49 and every["unscored"]["faces"] == 0
+    code, out, _ = run(capsys, "scan", "-q", "--format", "json", "--max-faces", "20", photo)
+    (capped,) = json.loads(out)
+    assert code == 0 and len(capped["faces"]) == 20
+    assert capped["unscored"]["beyond_max_faces"] == 29 and capped["unscored"]["max_faces"] == 20

@@ -159,7 +159,9 @@ def _sampling(args: argparse.Namespace, default: Sampling) -> Sampling:
         raise CommandError(str(err)) from None
 
 
-def _add_face_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+def _add_face_options(parser: argparse.ArgumentParser, every_still_face: bool = False) -> argparse._ArgumentGroup:
+    """--min-face, --max-faces and --no-tiles; with ``every_still_face`` (scan) --max-faces caps the faces of a
+    still only when it is given."""
     found = parser.add_argument_group("faces")
     tile_below = f"1/{round(1 / TILE_BELOW_FRACTION)}"
     found.add_argument(
@@ -173,9 +175,12 @@ def _add_face_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGrou
     found.add_argument(
         "--max-faces",
         type=_positive_int,
-        default=MAX_FACES,
+        default=None if every_still_face else MAX_FACES,
         metavar="N",
-        help="keep at most the N largest faces per frame (default %(default)s)",
+        help=f"score at most the N largest faces of each video frame (default {MAX_FACES}) and, only when given, "
+        "of a photo (by default every face of a photo is scored); the faces left out are counted in the result"
+        if every_still_face
+        else "keep at most the N largest faces per frame (default %(default)s)",
     )
     found.add_argument(
         "--no-tiles",
@@ -333,7 +338,7 @@ def _add_scan(commands: Commands, temporal_help: str) -> None:
         "--threshold", type=_number, metavar="T", help="call a face fake at or above this score (default: the card's)"
     )
     _add_sampling_options(scan, SCAN_FRAMES)
-    _add_face_options(scan)
+    _add_face_options(scan, every_still_face=True)
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _add_media_options(scan)
     scan.set_defaults(run=_run_scan)
@@ -368,7 +373,8 @@ def _run_scan(args: argparse.Namespace) -> Outcome:
         FaceAnalyzer(min_face_size=args.min_face, tiles=not args.no_tiles),
         sampling=sampling,
         limits=_limits(args),
-        max_faces=args.max_faces,
+        max_faces=args.max_faces or MAX_FACES,
+        max_still_faces=args.max_faces,
         threshold=args.threshold,
         temporal=_temporal(args),
     )
@@ -697,8 +703,18 @@ def _run_train_temporal(args: argparse.Namespace) -> Outcome:
     return DONE
 
 
+def _duration(text: str) -> float | None:
+    from unmask.server.settings import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _add_serve(commands: Commands) -> None:
     """``unmask serve``: the HTTP service."""
+    from unmask.server.settings import DEFAULT_RETAIN
     from unmask.server.settings import Settings as ServeDefaults
 
     served = ServeDefaults()
@@ -719,36 +735,88 @@ def _add_serve(commands: Commands) -> None:
         "--max-jobs-per-client",
         type=_positive_int,
         default=served.max_jobs_per_client,
-        help="queued + running scans per client address; more get 429 (default %(default)s)",
+        help="uploading + queued + running scans per client address; more get 429 (default %(default)s)",
+    )
+    serve.add_argument(
+        "--max-uploads",
+        type=_positive_int,
+        default=served.max_uploads,
+        help="uploads received at once, all clients together; more get 503 (default %(default)s)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=_positive_float,
+        default=served.body_timeout_s,
+        metavar="S",
+        help="cut off with 408 an upload that sends nothing for S seconds, or, once S seconds have passed, "
+        "averages under --min-upload-kbps (default %(default)g)",
+    )
+    serve.add_argument(
+        "--min-upload-kbps",
+        type=_non_negative_float,
+        default=served.min_upload_kbps,
+        metavar="KB/S",
+        help="the slowest average upload accepted, in kilobytes per second (default %(default)g; 0: any)",
     )
     serve.add_argument("--keep-media", action="store_true", help="keep uploads after scanning (default: delete)")
+    serve.add_argument(
+        "--keep-faces",
+        action="store_true",
+        help="store each report with its face pictures and heatmaps (default: reports are stored without them)",
+    )
+    serve.add_argument(
+        "--retain",
+        type=_duration,
+        default=served.retain_s,
+        metavar="DURATION",
+        help=f"forget each finished scan (its result, report and any kept upload) this long after it ended: "
+        f"e.g. 7d, 24h, 90m, or 'forever' (default {DEFAULT_RETAIN})",
+    )
     serve.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on /v1 (default: $UNMASK_TOKEN)")
+    serve.add_argument(
+        "--tokens",
+        metavar="FILE",
+        help="named tokens, one 'NAME TOKEN' a line; each caller sees only the scans made with its own token "
+        "(--token, if given too, is the one named 'default')",
+    )
     serve.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
     serve.set_defaults(run=_run_serve)
 
 
 def _run_serve(args: argparse.Namespace) -> Outcome:
-    from unmask.server.settings import TOKEN_ENV
+    from unmask.server.settings import TOKEN_ENV, read_tokens
     from unmask.server.settings import Settings as ServeSettings
 
     try:
         from unmask.server.app import run_server
     except ImportError as err:
         raise _missing_extra(err, "server") from None
-    settings = ServeSettings(
-        db=Path(args.db),
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        max_image_mb=args.max_image_mb,
-        max_video_mb=args.max_video_mb,
-        max_jobs_per_client=args.max_jobs_per_client,
-        keep_media=args.keep_media,
-        token=args.token or os.environ.get(TOKEN_ENV),
-        model=args.model,
-    )
-    if settings.token is None and settings.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"unmask serve: warning: listening on {settings.host} without a token (--token)", file=sys.stderr)
+    tokens = read_tokens(args.tokens) if args.tokens else {}
+    try:
+        settings = ServeSettings(
+            db=Path(args.db),
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            max_image_mb=args.max_image_mb,
+            max_video_mb=args.max_video_mb,
+            max_jobs_per_client=args.max_jobs_per_client,
+            max_uploads=args.max_uploads,
+            body_timeout_s=args.body_timeout,
+            min_upload_kbps=args.min_upload_kbps,
+            keep_media=args.keep_media,
+            keep_faces=args.keep_faces,
+            retain_s=args.retain,
+            token=args.token or os.environ.get(TOKEN_ENV),
+            tokens=tokens,
+            model=args.model,
+        )
+    except ValueError as err:  # settings that contradict each other (two names for one token)
+        raise CommandError(str(err)) from None
+    if not settings.callers and settings.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"unmask serve: warning: listening on {settings.host} without a token (--token, --tokens)", file=sys.stderr
+        )
     run_server(settings)
     return DONE
 
@@ -788,10 +856,13 @@ def _say(err: BaseException, command: str) -> None:
         print(f"unmask: {reason(err)} (set UNMASK_DEBUG=1 for details)", file=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (:func:`exit_status`)."""
+def main(argv: Sequence[str] | None = None, on_start: Callable[[], object] | None = None) -> int:
+    """Run the command line; returns the exit status (:func:`exit_status`). ``on_start`` is called once the
+    arguments are read, as the command starts (the ``unmask`` entry point lets Ctrl-C raise from there on)."""
     args = build_parser().parse_args(argv)
     try:
+        if on_start is not None:
+            on_start()
         outcome = args.run(args)
     except (Exception, KeyboardInterrupt) as err:
         if os.environ.get("UNMASK_DEBUG") and not isinstance(err, UnmaskError | OSError | KeyboardInterrupt):

@@ -10,7 +10,7 @@ from unmask.errors import UnmaskError
 from unmask.media import Sampling
 from unmask.models import FakeClassifier, ModelCard, load_card
 from unmask.report import Provenance, TrackPicture, render_report, write_report
-from unmask.report.html import CREDENTIALS_ARE_NOT_TRUTH, NO_CREDENTIALS_PROVE_NOTHING, headline
+from unmask.report.html import CREDENTIALS_ARE_NOT_TRUTH, NO_CREDENTIALS_PROVE_NOTHING, PICTURES_LEFT_OUT, headline
 from unmask.verdict import FaceScore, FrameScore, Scanner, ScanResult, Track
 
 HEADLINE_WORDS = {
@@ -221,3 +221,12 @@ def test_write_report_makes_folders_and_refuses_unwritable_paths(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(UnmaskError, match="cannot write the report"):
         write_report(tmp_path / "file" / "report.html", result.to_dict(), None, load_card())
+
+
+def test_a_report_without_pictures_leaves_them_out_and_says_so():
+    crop = np.full((224, 224, 3), 128, np.uint8)
+    picture = TrackPicture(0, 0.83, 0, None, crop, np.zeros((28, 28), np.float32))
+    result = sample_result(decided_by=0)
+    text = html.unescape(render_report(result.to_dict(), {0: picture}, load_card(), with_pictures=False))
+    assert "<img " not in text and "data:image" not in text and "no picture kept" not in text
+    assert PICTURES_LEFT_OUT in text and "this face decides the verdict" in text

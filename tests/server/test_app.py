@@ -7,6 +7,8 @@ right kind, a schema-valid result), never its value.
 from __future__ import annotations
 
 import hashlib
+import html
+import time
 
 import jsonschema
 import pytest
@@ -153,7 +155,7 @@ def test_a_client_with_its_cap_of_jobs_in_flight_gets_429(make_app, media, uploa
     assert [upload(client, media / "astronaut.jpg").status_code for _ in range(2)] == [202, 202]
     response = upload(client, media / "astronaut.jpg")
     assert response.status_code == 429
-    assert "2 scans queued or running" in response.json()["detail"]
+    assert "2 scans uploading, queued or running" in response.json()["detail"]
 
 
 def test_uploads_are_deleted_once_scanned(make_app, media, upload, wait_for):
@@ -272,3 +274,95 @@ def test_an_unexpected_failure_is_a_500_with_one_line_and_no_traceback(make_app,
     response = TestClient(app).get("/v1/scans")
     assert response.status_code == 500
     assert response.json() == {"detail": "internal error: RuntimeError: the disk is on fire"}
+
+
+@pytest.mark.parametrize("length", [8 * 1024, 100 * 1024])
+def test_a_file_name_too_long_is_refused_as_such(make_app, media, upload, length):
+    app = make_app()
+    client = TestClient(app)
+    response = upload(client, media / "astronaut.jpg", name="n" * (length - 4) + ".jpg")
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"].startswith("the file name is too long")
+    assert media_files(app) == []
+    # A long name under the limit is accepted, and kept to its first 200 characters.
+    response = upload(client, media / "astronaut.jpg", name="n" * 3000 + ".jpg")
+    assert response.status_code == 202, response.text
+    assert client.get(f"/v1/scans/{response.json()['id']}").json()["filename"] == "n" * 200
+
+
+def test_scans_past_their_retention_are_forgotten_at_start(make_app, media, upload, wait_for):
+    app = make_app(keep_media=True)
+    with TestClient(app) as client:
+        old, recent = (upload(client, media / "astronaut.jpg").json()["id"] for _ in range(2))
+        wait_for(client, old), wait_for(client, recent)
+    assert len(media_files(app)) == 2
+    store = JobStore(app.state.settings.db)
+    with store._write() as db:  # the first ended 31 days ago
+        db.execute("UPDATE jobs SET finished = finished - 31 * 86400 WHERE id = ?", (old,))
+    store.close()
+    with TestClient(make_app(keep_media=True)) as client:  # the default retention: 30 days
+        assert client.get(f"/v1/scans/{old}").status_code == 404
+        assert client.get(f"/v1/scans/{recent}").json()["status"] == "done"
+    assert [path.name for path in media_files(app)] == [recent]  # its kept upload went with it
+
+
+def test_scans_past_their_retention_are_forgotten_on_a_timer(make_app, media, upload, wait_for):
+    with TestClient(make_app(retain_s=1.0)) as client:
+        job_id = upload(client, media / "astronaut.jpg").json()["id"]
+        assert wait_for(client, job_id)["status"] == "done"
+        deadline = time.monotonic() + 30
+        while client.get(f"/v1/scans/{job_id}").status_code != 404:
+            assert time.monotonic() < deadline, "the scan outlived its retention"
+            time.sleep(0.1)
+        assert client.get("/v1/scans").json()["total"] == 0
+
+
+@pytest.mark.parametrize("keep_faces", [False, True])
+def test_stored_reports_carry_face_pictures_only_with_keep_faces(make_app, media, upload, wait_for, keep_faces):
+    app = make_app(keep_faces=keep_faces)
+    with TestClient(app) as client:
+        job_id = upload(client, media / "astronaut.jpg").json()["id"]
+        assert wait_for(client, job_id)["result"]["faces"]  # a face was scored
+        served = client.get(f"/v1/scans/{job_id}/report").text
+    store = JobStore(app.state.settings.db)
+    stored = store.report(job_id)
+    store.close()
+    assert stored == served
+    assert ("data:image/jpeg;base64" in stored) is keep_faces and ("<img " in stored) is keep_faces
+    assert ("left out of this report" in html.unescape(stored)) is not keep_faces
+
+
+def test_each_named_token_sees_only_its_own_scans(make_app, media, upload):
+    client = TestClient(make_app(tokens={"alice": "token-a", "bob": "token-b"}))
+    alice, bob = {"Authorization": "Bearer token-a"}, {"Authorization": "Bearer token-b"}
+    hers = upload(client, media / "astronaut.jpg", headers=alice).json()["id"]
+    his = upload(client, media / "astronaut.png", headers=bob).json()["id"]
+    assert [item["id"] for item in client.get("/v1/scans", headers=alice).json()["items"]] == [hers]
+    assert [item["id"] for item in client.get("/v1/scans", headers=bob).json()["items"]] == [his]
+    for path in (f"/v1/scans/{hers}", f"/v1/scans/{hers}/report"):
+        assert client.get(path, headers=bob).status_code == 404  # not 403: its existence is not told either
+    assert client.delete(f"/v1/scans/{hers}", headers=bob).status_code == 404
+    assert client.get(f"/v1/scans/{hers}", headers=alice).json()["filename"] == "astronaut.jpg"
+    assert client.get("/v1/scans", headers={"Authorization": "Bearer token-c"}).status_code == 401
+    assert client.delete(f"/v1/scans/{hers}", headers=alice).status_code == 204
+
+
+def test_the_single_token_is_the_default_name_beside_named_ones(make_app, media, upload):
+    client = TestClient(make_app(token="solo", tokens={"alice": "token-a"}))
+    solo = {"Authorization": "Bearer solo"}
+    job_id = upload(client, media / "astronaut.jpg", headers=solo).json()["id"]
+    assert client.get("/v1/scans", headers=solo).json()["total"] == 1
+    assert client.get("/v1/scans", headers={"Authorization": "Bearer token-a"}).json()["total"] == 0
+    assert client.app.state.store.get(job_id).owner == "default"
+
+
+def test_healthz_tells_the_load_only_to_token_holders(make_app):
+    with TestClient(make_app(tokens={"alice": "token-a"}, retain_s=7 * 86400)) as client:
+        anyone = client.get("/healthz").json()
+        holder = client.get("/healthz", headers={"Authorization": "Bearer token-a"}).json()
+        wrong = client.get("/healthz", headers={"Authorization": "Bearer nope"}).json()
+    assert anyone["status"] == "ok" and anyone["auth"] is True and anyone["retain_s"] == 7 * 86400
+    assert anyone["keep_faces"] is False
+    for hidden in ("jobs", "busy", "uploads"):
+        assert hidden not in anyone and hidden not in wrong and hidden in holder
+    assert set(holder["jobs"]) == {"queued", "running", "done", "failed"}

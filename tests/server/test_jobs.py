@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 import jsonschema
+import pytest
 from fastapi.testclient import TestClient
 
+from unmask.server import jobs
 from unmask.server.store import JobStore
 from unmask.verdict import scan_schema
 
@@ -85,3 +88,32 @@ def test_several_workers_scan_at_once_and_lose_nothing(make_app, media, upload, 
         jobs = [wait_for(client, job_id) for job_id in ids]
     assert [job["status"] for job in jobs] == ["done"] * 6
     assert len({job["id"] for job in jobs}) == 6
+
+
+class Killed(BaseException):
+    """The process dying at this point: nothing after it runs in the worker (a kill -9 at the worst moment)."""
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the worker thread's death
+def test_a_crash_between_storing_the_result_and_deleting_the_upload_loses_nothing(
+    make_app, media, upload, wait_for, monkeypatch
+):
+    """The process dies right after the upload is deleted: the scan it had finished must not turn ``failed``."""
+    crashed = threading.Event()
+
+    def delete_then_die(path):
+        os.unlink(path)
+        crashed.set()
+        raise Killed  # ends the worker thread there and then
+
+    monkeypatch.setattr(jobs, "remove_media", delete_then_die)
+    first = make_app()
+    with TestClient(first) as client:
+        job_id = upload(client, media / "astronaut.jpg").json()["id"]
+        assert crashed.wait(120), "the worker never deleted the upload"
+    monkeypatch.undo()
+    with TestClient(make_app()) as client:  # the restart
+        job = wait_for(client, job_id)
+    assert job["status"] == "done" and job["verdict"] in ("real", "fake") and job["error"] is None
+    jsonschema.validate(job["result"], scan_schema())
+    assert list(first.state.settings.media_dir.iterdir()) == []

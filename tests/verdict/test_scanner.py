@@ -1,3 +1,4 @@
+import html
 import json
 import shutil
 
@@ -6,7 +7,7 @@ import jsonschema
 import numpy as np
 import pytest
 
-from mediagen import pan
+from mediagen import crowd, pan
 from unmask.faces import FaceAnalyzer
 from unmask.forge import self_blend
 from unmask.media import Sampling, write_video
@@ -281,3 +282,55 @@ def test_the_temporal_cue_is_scaled_against_the_threshold_in_force(
     assert animation.score == pytest.approx(score)
     # The frame branch of this real face stays far below either threshold: the animation cue decides.
     assert track.cues["blend"].score < 0.2 and result.verdict == verdict and result.threshold == threshold
+
+
+@pytest.fixture(scope="module")
+def crowd_photo(astronaut):
+    return crowd(astronaut)  # 49 faces
+
+
+def test_every_face_of_a_crowd_photo_is_scored_by_default(scanner, crowd_photo):
+    data = valid(scanner.scan(crowd_photo))
+    assert len(data["faces"]) == 49 and data["frames"][0]["faces"] == 49
+    assert data["unscored"] == {"faces": 0, "beyond_max_faces": 0, "too_small": 0, "max_faces": None, "reason": None}
+
+
+def test_faces_past_a_cap_are_counted_and_said_in_the_result_and_the_report(scanner, crowd_photo):
+    capped = Scanner(scanner.classifier, max_still_faces=20)
+    result = capped.scan(crowd_photo)
+    data = valid(result)
+    assert len(data["faces"]) == 20 and data["frames"][0]["faces"] == 49
+    unscored = data["unscored"]
+    assert (unscored["faces"], unscored["beyond_max_faces"], unscored["too_small"], unscored["max_faces"]) == (
+        29,
+        29,
+        0,
+        20,
+    )
+    assert unscored["reason"] == "29 of the 49 faces found were not scored: 29 beyond the 20 largest (max_faces)"
+    page = html.unescape(result.to_html())
+    assert "Faces not scored" in page and unscored["reason"] in page
+    assert "Only the 20 largest faces of each frame were scored: 29 more were found and not scored" in page
+
+
+def test_a_video_keeps_its_cap_per_frame_and_counts_what_it_left_out(scanner, media):
+    capped = Scanner(scanner.classifier, sampling=Sampling(count=4), max_faces=1)
+    data = valid(capped.scan(media / "two_faces.mp4"))
+    assert {frame["faces"] for frame in data["frames"]} == {2}
+    assert data["unscored"]["beyond_max_faces"] == 4 and data["unscored"]["max_faces"] == 1
+    assert data["unscored"]["reason"].startswith("4 of the 8 faces found in the sampled frames were not scored")
+    assert "beyond the 1 largest of their frame" in data["unscored"]["reason"]
+    default = valid(Scanner(scanner.classifier, sampling=Sampling(count=4)).scan(media / "two_faces.mp4"))
+    assert default["unscored"]["max_faces"] == 20 and default["unscored"]["faces"] == 0
+
+
+def test_small_faces_are_counted_as_unscored(scanner, astronaut):
+    small = cv2.resize(astronaut, (256, 256))  # the face: about 45 px, found but under the 64 px to score it
+    data = valid(scanner.scan(small))
+    assert data["verdict"] == "not_applicable" and data["unscored"]["too_small"] == 1
+    assert "under 64 px, too small to judge" in data["unscored"]["reason"]
+
+
+def test_max_still_faces_is_checked():
+    with pytest.raises(ValueError, match="max_still_faces"):
+        Scanner(max_still_faces=0)

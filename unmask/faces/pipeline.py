@@ -51,16 +51,16 @@ def track_faces(
     *,
     track: bool,
     contract: CropContract = ALIGNMENT,
-    max_faces: int = MAX_FACES,
+    max_faces: int | None = MAX_FACES,
     min_align: float = 0.0,
 ) -> Iterator[FrameFaces]:
     """The faces of each frame in ``frames``, in order; see the module's description.
 
     ``track`` follows faces across frames (one :class:`FaceTracker` for all of ``frames``: pass the frames of one
-    video); without it faces keep ``track_id`` None. Faces whose box is under ``min_align`` pixels are kept but
-    not aligned.
+    video); without it faces keep ``track_id`` None. ``max_faces`` None keeps every face found. Faces whose box is
+    under ``min_align`` pixels are kept but not aligned.
     """
-    if max_faces < 1:
+    if max_faces is not None and max_faces < 1:
         raise ValueError(f"max_faces must be at least 1, not {max_faces}")
     tracker = FaceTracker() if track else None
     followed: list[Face] = []  # the faces of the last burst frame, to follow into the next one
@@ -72,7 +72,7 @@ def track_faces(
             faces = analyzer(frame.image)
         if tracker is not None:
             faces = tracker.update(faces)
-        kept = faces[:max_faces]
+        kept = faces if max_faces is None else faces[:max_faces]
         followed = kept if frame.burst else []
         crops = [align_face(frame.image, face.landmarks, contract) if face.size >= min_align else None for face in kept]
         yield FrameFaces(frame, faces, kept, crops, time.perf_counter() - tick)

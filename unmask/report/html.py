@@ -57,6 +57,10 @@ SCORE_MEANING = (
     "resizing or filters can hide those traces or cause false alarms. \u201cNo sign of manipulation found\u201d "
     "means this detector found none, not that the media is authentic."
 )
+PICTURES_LEFT_OUT = (
+    "The pictures of the faces and their heatmaps are left out of this report, so that it holds no image of "
+    "anyone; the scores and where each face was (its box, in the scan data below) are all here."
+)
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _STYLE = """
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;max-width:60rem;margin:0 auto;
@@ -148,6 +152,12 @@ def _verdict_section(scan: Scan, card: ModelCard) -> str:
         )
     else:
         notes.append("The file could not be decoded, so nothing in it was judged.")
+    unscored = scan.get("unscored") or {}
+    if unscored.get("beyond_max_faces"):
+        notes.append(
+            f"Only the {unscored['max_faces']} largest faces of each frame were scored: "
+            f"{unscored['beyond_max_faces']} more were found and not scored, so this verdict says nothing about them."
+        )
     threshold = card.data.get("threshold")
     judged = verdict in ("fake", "real")
     chosen = abs(scan["threshold"] - round(card.threshold, 6)) > 1e-9  # the JSON holds 6 decimals of it
@@ -179,6 +189,9 @@ def _facts_section(scan: Scan) -> str:
     rows.append(("Frames sampled", str(len(scan["frames"]))))
     usable = sum(track["usable"] for track in scan["faces"])
     rows.append(("Face tracks", f"{len(scan['faces'])} ({usable} usable)"))
+    unscored = scan.get("unscored") or {}  # since scan JSON 1.3
+    if unscored.get("faces"):
+        rows.append(("Faces not scored", _e(unscored["reason"] or unscored["faces"])))
     rows.append(("SHA-256", f'<code class="hash">{_e(scan["sha256"] or "not computed")}</code>'))
     if "total_s" in scan["timings"]:
         rows.append(("Scan time", f"{scan['timings']['total_s']:.2f} s"))
@@ -197,16 +210,19 @@ def _when(time: float | None, index: int) -> str:
     return f"frame {index}" if time is None else f"{time:.2f} s (frame {index})"
 
 
-def _faces_section(scan: Scan, pictures: Mapping[int, TrackPicture]) -> str:
+def _faces_section(scan: Scan, pictures: Mapping[int, TrackPicture] | None) -> str:
     parts = ['<h2 id="faces">The faces</h2>']
     if not scan["faces"]:
         parts.append("<p>No face was scored.</p>")
         return "".join(parts)
-    parts.append(
-        '<p class="note">Each picture shows a face as the model saw it (left) and the same face with the '
-        "model's blending-boundary map over it (right): the warmer and stronger the colour, the more the model "
-        "suspects a blending seam there. On an unaltered face it should stay mostly clear.</p>"
-    )
+    if pictures is None:
+        parts.append(f'<p class="note">{_e(PICTURES_LEFT_OUT)}</p>')
+    else:
+        parts.append(
+            '<p class="note">Each picture shows a face as the model saw it (left) and the same face with the '
+            "model's blending-boundary map over it (right): the warmer and stronger the colour, the more the model "
+            "suspects a blending seam there. On an unaltered face it should stay mostly clear.</p>"
+        )
     decided_by = scan.get("decided_by")
     video = scan["kind"] == "video"
     for track in scan["faces"]:
@@ -217,10 +233,11 @@ def _faces_section(scan: Scan, pictures: Mapping[int, TrackPicture]) -> str:
         lines += [_e(_cue_text(cue_name, cue, frames if video else 0)) for cue_name, cue in track["cues"].items()]
         if decided_by is not None and track["id"] == decided_by:
             lines.append("this face decides the verdict")
-        picture = pictures.get(track["id"])
+        picture = None if pictures is None else pictures.get(track["id"])
         if picture is None:
             image = ""
-            lines.append("no picture kept")
+            if pictures is not None:
+                lines.append("no picture kept")
         else:
             crop = picture.crop
             shown = overlay(crop, picture.boundary) if picture.boundary is not None else crop
@@ -514,10 +531,13 @@ def render_report(
     card: ModelCard,
     provenance: Provenance | None = None,
     made_at: datetime | None = None,
+    *,
+    with_pictures: bool = True,
 ) -> str:
     """The whole report of ``scan`` (its JSON dict) as one HTML page that needs nothing else to show (no network,
     no script): ``pictures`` by track id, ``card`` the detector's model card, ``provenance`` the file's Content
-    Credentials (None: not checked)."""
+    Credentials (None: not checked). ``with_pictures=False`` leaves out every face picture and heatmap, and
+    says so (a report to store without images of anyone)."""
     made_at = (made_at or datetime.now(UTC)).astimezone(UTC)
     data = dict(scan)
     name = _file_name(data)
@@ -525,7 +545,7 @@ def render_report(
         f"<h1>unmask report: {_e(name)}</h1>",
         _verdict_section(data, card),
         _facts_section(data),
-        _faces_section(data, pictures or {}),
+        _faces_section(data, (pictures or {}) if with_pictures else None),
         _timeline_section(data),
         _model_section(card, data),
         _provenance_section(provenance),

@@ -3,9 +3,11 @@
 ``create_app(settings)`` builds the FastAPI app with its job store and worker pool; ``unmask serve`` runs it
 with uvicorn. Endpoints (under ``/v1`` they need ``Authorization: Bearer <token>`` when a token is set):
 
-- ``POST /v1/scans`` (multipart field ``file``) -> 202 ``{id, status: "queued"}``; 401 wrong or missing token,
-  413 over the size limit for its kind, 415 not an image or video, 422 empty, corrupt or over a media limit
-  (pixels, duration), 429 the client already has its cap of queued and running jobs.
+- ``POST /v1/scans`` (multipart field ``file``) -> 202 ``{id, status: "queued"}``; 400 a file name over 4 KB,
+  401 wrong or missing token, 408 the upload stalled or trickled (``body_timeout_s``, ``min_upload_kbps``), 413
+  over the size limit for its kind, 415 not an image or video, 422 empty, corrupt or over a media limit (pixels,
+  duration), 429 the client already has its cap of jobs uploading, queued and running, 503 the server is
+  receiving its cap of uploads at once (``max_uploads``, all clients together; with ``Retry-After``).
 - ``GET /v1/scans/{id}`` -> the job: status (``queued``, ``running``, ``done``, ``failed``), progress (frames
   done / expected) and, once done, ``result``: the scan JSON (schema ``unmask.verdict.scan_schema()``).
 - ``GET /v1/scans/{id}/report`` -> the HTML report; 404 until the job is done.
@@ -32,6 +34,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import HTTPException, RequestValidationError
@@ -47,25 +50,29 @@ from unmask.errors import MediaError, internal_error, one_line
 from unmask.media import expected_frames, probe
 from unmask.models import load_card
 from unmask.server.docs import render_docs
-from unmask.server.jobs import LINE, WorkerPool, default_scanner_factory
+from unmask.server.jobs import LINE, WorkerPool, default_scanner_factory, remove_media
 from unmask.server.settings import Settings
-from unmask.server.store import Job, JobStore
-from unmask.server.upload import UploadError, receive_upload
+from unmask.server.store import DEFAULT_OWNER, Job, JobStore
+from unmask.server.upload import UploadError, UploadGate, receive_upload, too_many_jobs
 from unmask.verdict import Scanner
 
 log = logging.getLogger("unmask.server")
+PURGE_EVERY_S = 3600.0
 STATIC = Path(__file__).parent / "static"
 # The report is self-contained: it may carry inline style, script and data: images, and fetch nothing.
 REPORT_CSP = (
     "default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; font-src data:"
 )
 _ERRORS = {
+    400: "a file name over 4 KB, or the client went away during the upload",
     401: "missing or wrong API token",
     404: "no such scan, or not ready",
+    408: "the upload stalled or was too slow",
     413: "upload over the size limit for its kind",
     415: "not an image or a video",
     422: "empty, corrupt or over a media limit",
-    429: "too many queued or running scans for this client",
+    429: "too many scans uploading, queued or running for this client",
+    503: "the server is receiving its cap of uploads at once; try again shortly",
 }
 
 
@@ -116,16 +123,22 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
     card = load_card(settings.model)
     store = JobStore(settings.db)
     pool = WorkerPool(store, settings, scanner_factory)
+    gate = UploadGate(settings.max_jobs_per_client, settings.max_uploads)
     media_dir = settings.media_dir
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         media_dir.mkdir(parents=True, exist_ok=True)
+        _purge(store, settings)
         _sweep(media_dir, store)
         await run_in_threadpool(pool.start)
         log.info("unmask %s serving %s with %d worker(s)", __version__, settings.db, settings.workers)
         try:
-            yield
+            async with anyio.create_task_group() as tasks:
+                if settings.retain_s is not None:
+                    tasks.start_soon(_purge_every, store, settings)
+                yield
+                tasks.cancel_scope.cancel()
         finally:
             await run_in_threadpool(pool.stop)
             if not pool.running:  # a worker stuck past the stop timeout may still write
@@ -140,28 +153,40 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.settings, app.state.store, app.state.pool = settings, store, pool
+    app.state.settings, app.state.store, app.state.pool, app.state.uploads = settings, store, pool, gate
     app.add_middleware(_OneLineErrors)
-    bearer = HTTPBearer(auto_error=False, description="the server's --token (or $UNMASK_TOKEN)")
+    bearer = HTTPBearer(auto_error=False, description="one of the server's tokens (--token, --tokens)")
+    callers = settings.callers
 
-    def check_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
-        if settings.token is None:
-            return
-        given = credentials.credentials if credentials is not None else ""
-        if not secrets.compare_digest(given.encode(), settings.token.encode()):
+    def who(token: str) -> str | None:
+        """The name of the caller's token; None when it sent none or a wrong one."""
+        given = token.encode()
+        found = None
+        for secret, name in callers.items():  # every token compared, so that the time taken says nothing
+            if secrets.compare_digest(given, secret.encode()):
+                found = name
+        return found
+
+    def check_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str | None:
+        """Whose scans this request may see: its token's name; None (every scan) when the API has no token."""
+        if not callers:
+            return None
+        name = who(credentials.credentials if credentials is not None else "")
+        if name is None:
             raise HTTPException(
                 401,
                 "missing or wrong API token: send the header 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        return name
 
     @app.exception_handler(RequestValidationError)
     async def one_line_validation(request: Request, err: RequestValidationError) -> JSONResponse:
         parts = [f"{'.'.join(str(p) for p in e['loc'] if p != 'query')}: {e['msg']}" for e in err.errors()]
         return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
 
-    def get_job(job_id: str) -> Job:
-        job = store.get(job_id)
+    def get_job(job_id: str, owner: str | None) -> Job:
+        job = store.get(job_id, owner)
         if job is None:
             raise HTTPException(404, f"no scan with id {job_id!r}")
         return job
@@ -174,7 +199,7 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         summary="Upload an image or video to scan",
         description="Send the file as multipart/form-data in the field 'file'. The scan runs in the background; "
         "follow it at the returned id.",
-        responses=_errors(401, 413, 415, 422, 429),
+        responses=_errors(400, 401, 408, 413, 415, 422, 429, 503),
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -190,18 +215,28 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
             }
         },
     )
-    async def create_scan(request: Request) -> JSONResponse:
+    async def create_scan(request: Request, owner: str | None = Depends(check_token)) -> JSONResponse:
         client = _client(request)
+        stored = await run_in_threadpool(store.active, client)
+        try:
+            gate.enter(client, stored)
+        except UploadError as err:
+            raise HTTPException(err.status, err.message, headers=err.headers) from None
+        try:
+            return await accept(request, client, owner or DEFAULT_OWNER)
+        finally:
+            gate.leave(client)
+
+    async def accept(request: Request, client: str, owner: str) -> JSONResponse:
+        """Receive, check and store one upload that the gate let in."""
         cap = settings.max_jobs_per_client
-        if await run_in_threadpool(store.active, client) >= cap:
-            raise HTTPException(429, f"this client already has {cap} scans queued or running; wait for one to end")
         job_id = uuid.uuid4().hex
         media_dir.mkdir(parents=True, exist_ok=True)
         path = media_dir / job_id
         try:
             upload = await receive_upload(request, path, settings)
-        except UploadError as err:
-            raise HTTPException(err.status, err.message) from None
+        except UploadError as err:  # perhaps before the whole body was read: what is left of it is not
+            raise HTTPException(err.status, err.message, headers={"Connection": "close", **err.headers}) from None
         except ClientDisconnect:
             log.info("upload from %s abandoned by the client", client)
             return JSONResponse({"detail": "the client went away during the upload"}, status_code=400)
@@ -225,10 +260,12 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
             sha256=upload.sha256,
             media=str(path),
             frames_expected=expected_frames(info, settings.sampling),
+            owner=owner,
         )
-        if not await run_in_threadpool(store.add, job, cap):
+        if not await run_in_threadpool(store.add, job, cap - gate.others(client)):  # atomic: the cap holds
             path.unlink(missing_ok=True)
-            raise HTTPException(429, f"this client already has {cap} scans queued or running; wait for one to end")
+            refused = too_many_jobs(cap)
+            raise HTTPException(refused.status, refused.message)
         pool.submit(job_id)
         return JSONResponse(
             {"id": job_id, "status": "queued", "links": _links(job_id)},
@@ -240,8 +277,9 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
     def list_scans(
         limit: int = Query(20, ge=1, le=200, description="scans per page"),
         offset: int = Query(0, ge=0, description="scans to skip"),
+        owner: str | None = Depends(check_token),
     ) -> dict[str, Any]:
-        jobs, total = store.history(limit, offset)
+        jobs, total = store.history(limit, offset, owner)
         following = offset + len(jobs)
         return {
             "items": [_job_view(job, with_result=False) for job in jobs],
@@ -252,8 +290,8 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         }
 
     @api.get("/scans/{job_id}", summary="A scan's status, progress and, once done, its result", responses=_errors(404))
-    def read_scan(job_id: str) -> dict[str, Any]:
-        return _job_view(get_job(job_id))
+    def read_scan(job_id: str, owner: str | None = Depends(check_token)) -> dict[str, Any]:
+        return _job_view(get_job(job_id, owner))
 
     @api.get(
         "/scans/{job_id}/report",
@@ -261,10 +299,10 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         response_class=HTMLResponse,
         responses=_errors(404),
     )
-    def read_report(job_id: str) -> HTMLResponse:
-        page = store.report(job_id)
+    def read_report(job_id: str, owner: str | None = Depends(check_token)) -> HTMLResponse:
+        page = store.report(job_id, owner)
         if page is None:
-            job = get_job(job_id)
+            job = get_job(job_id, owner)
             raise HTTPException(404, f"scan {job_id} is {job.status}; its report exists once it is done")
         return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_CSP})
 
@@ -274,8 +312,8 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         summary="Forget a scan: its job, result, report and any kept media",
         responses=_errors(404),
     )
-    def delete_scan(job_id: str) -> Response:
-        job = store.delete(job_id)
+    def delete_scan(job_id: str, owner: str | None = Depends(check_token)) -> Response:
+        job = store.delete(job_id, owner)
         if job is None:
             raise HTTPException(404, f"no scan with id {job_id!r}")
         if job.media:
@@ -284,24 +322,33 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
 
     app.include_router(api)
 
-    @app.get("/healthz", summary="Liveness and configuration", tags=["service"])
-    def healthz() -> dict[str, Any]:
-        return {
+    @app.get(
+        "/healthz",
+        summary="Liveness and configuration; the load (busy workers, jobs by status, uploads) only with a token",
+        tags=["service"],
+    )
+    def healthz(request: Request) -> dict[str, Any]:
+        health: dict[str, Any] = {
             "status": "ok" if pool.running else "starting",
             "version": __version__,
             "model": card.identity(),
             "threshold": card.threshold,
             "workers": settings.workers,
-            "busy": pool.busy,
-            "jobs": store.counts(),
-            "auth": settings.token is not None,
+            "auth": bool(callers),
             "keep_media": settings.keep_media,
+            "keep_faces": settings.keep_faces,
+            "retain_s": settings.retain_s,
             "limits": {
                 "max_image_mb": settings.max_image_mb,
                 "max_video_mb": settings.max_video_mb,
                 "max_jobs_per_client": settings.max_jobs_per_client,
+                "max_uploads": settings.max_uploads,
             },
         }
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if not callers or (scheme.lower() == "bearer" and who(token.strip()) is not None):  # the load: not for all
+            health.update(busy=pool.busy, jobs=store.counts(), uploads=gate.total)
+        return health
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -313,6 +360,29 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _purge(store: JobStore, settings: Settings) -> None:
+    """Forget the scans that finished more than ``retain_s`` ago, with any media they kept."""
+    if settings.retain_s is None:
+        return
+    gone = store.purge(time.time() - settings.retain_s)
+    for job in gone:
+        if job.media:
+            remove_media(job.media)
+    if gone:
+        log.info("forgot %d scan(s) past their retention", len(gone))
+
+
+async def _purge_every(store: JobStore, settings: Settings) -> None:
+    """Purge on a timer: every hour, or a quarter of the retention when that is shorter."""
+    assert settings.retain_s is not None
+    while True:
+        await anyio.sleep(min(PURGE_EVERY_S, settings.retain_s / 4))
+        try:
+            await run_in_threadpool(_purge, store, settings)
+        except Exception as err:  # noqa: BLE001 - a purge that fails (a locked database) is tried again later
+            log.warning("could not purge old scans: %s", one_line(err, LINE))
 
 
 def _sweep(media_dir: Path, store: JobStore) -> None:

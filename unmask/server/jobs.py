@@ -65,12 +65,13 @@ def minimal_report(result: ScanResult, note: str | None = None) -> str:
     )
 
 
-def render_report(result: ScanResult) -> str:
-    """The result's full HTML report, or the minimal page if that cannot be made."""
+def render_report(result: ScanResult, with_pictures: bool = False) -> str:
+    """The result's full HTML report (with the face pictures and heatmaps only if ``with_pictures``), or the
+    minimal page if that cannot be made."""
     try:
-        return result.to_html()
+        return result.to_html(with_pictures=with_pictures)
     except Exception as err:  # noqa: BLE001 - a report that fails to render must not lose the scan
-        log.warning("report for %s could not be rendered: %s", result.path, one_line(err, LINE))
+        log.warning("a report could not be rendered: %s", one_line(err, LINE))
         return minimal_report(result, f"the full report could not be rendered: {one_line(err, LINE)}")
 
 
@@ -155,9 +156,9 @@ class WorkerPool:
         job = self.store.get(job_id)
         media = job.media if job is not None else None
         kept = media if self.settings.keep_media else None
-        if media and not kept:
-            _remove(media)
         self.store.fail(job_id, error, kept)
+        if media and not kept:
+            remove_media(media)  # after the commit: a crash in between leaves an orphan, swept at the next start
 
     def _run(self, scanner: Scanner, job_id: str) -> None:
         job = self.store.claim(job_id)
@@ -179,12 +180,14 @@ class WorkerPool:
 
         result = scanner.scan(job.media, progress=progress)
         _hide_server_path(result, job)
-        report = render_report(result)  # before the upload is deleted: it reads the file's Content Credentials
+        # Before the upload is deleted: the report reads the file's Content Credentials.
+        report = render_report(result, with_pictures=self.settings.keep_faces)
         kept = job.media if self.settings.keep_media else None
-        if kept is None:
-            _remove(job.media)
-        if not self.store.finish(job_id, result.to_dict(), report, kept) and kept:
-            _remove(kept)  # deleted while it was being scanned
+        # The result is committed first, the upload deleted after: a crash in between leaves a finished scan and
+        # an orphan upload (swept at the next start), never a job whose upload is gone before its result is in.
+        stored = self.store.finish(job_id, result.to_dict(), report, kept)
+        if kept is None or not stored:  # not stored: the job was deleted while it was being scanned
+            remove_media(job.media)
         log.info("job %s: %s in %.1f s", job_id, result.verdict, time.monotonic() - started)
 
 
@@ -197,7 +200,8 @@ def _hide_server_path(result: ScanResult, job: Job) -> None:
         result.reason = result.reason.replace(media, job.filename)
 
 
-def _remove(path: str | Path) -> None:
+def remove_media(path: str | Path) -> None:
+    """Delete an upload; one already gone is fine, one that cannot be deleted is a warning in the log."""
     try:
         os.unlink(path)
     except FileNotFoundError:

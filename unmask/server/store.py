@@ -5,6 +5,11 @@ A server that stops (a crash, a restart, Ctrl-C) loses nothing: jobs are rows, a
 handlers) go on while a worker writes; each thread reads through its own connection, and writes take one lock
 so that check-then-insert steps (the per-client cap) are atomic. Results keep the media's sha256, never the
 media itself.
+
+Each job belongs to an ``owner``: the name of the token that uploaded it (:data:`DEFAULT_OWNER` for a server with
+one token or none, and for jobs stored before owners existed); the readers take an ``owner`` and then see only
+that owner's jobs. A job keeps its client's address only while it is queued or running (the per-client cap
+needs it there), and :meth:`JobStore.purge` forgets finished jobs past their retention.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from unmask.errors import UnmaskError
 Status = Literal["queued", "running", "done", "failed"]
 STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
 ACTIVE = ("queued", "running")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: jobs have an owner
+DEFAULT_OWNER = "default"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -48,15 +54,18 @@ CREATE TABLE IF NOT EXISTS jobs (
     score REAL,
     error TEXT,
     result TEXT,
-    report TEXT
+    report TEXT,
+    owner TEXT NOT NULL DEFAULT 'default'
 );
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created DESC);
 CREATE INDEX IF NOT EXISTS jobs_by_client ON jobs (client, status);
+CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, created DESC);
+CREATE INDEX IF NOT EXISTS jobs_by_finished ON jobs (finished);
 """
 # Every column but the (large) result and report, for listings.
 _SUMMARY = (
     "id, status, created, started, finished, client, filename, kind, format, size, sha256, media, frames_done, "
-    "frames_expected, attempts, verdict, score, error"
+    "frames_expected, attempts, verdict, score, error, owner"
 )
 
 
@@ -91,6 +100,7 @@ class Job:
     score: float | None = None
     error: str | None = None
     result: dict[str, Any] | None = None
+    owner: str = DEFAULT_OWNER
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Job:
@@ -149,6 +159,9 @@ class JobStore:
         if version > SCHEMA_VERSION:
             raise sqlite3.OperationalError(f"written by a newer unmask: job store version {version}")
         with self._lock:
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(jobs)")}
+            if columns and "owner" not in columns:  # version 1: every job so far is the default owner's
+                conn.execute(f"ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '{DEFAULT_OWNER}'")
             conn.executescript(_SCHEMA)  # commits on its own; CREATE ... IF NOT EXISTS makes it idempotent
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -189,23 +202,27 @@ class JobStore:
 
     # --- reading -------------------------------------------------------------------------------------------
 
-    def get(self, job_id: str) -> Job | None:
-        """The job (with its result, without its report), or None."""
-        row = self._conn().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    def get(self, job_id: str, owner: str | None = None) -> Job | None:
+        """The job (with its result, without its report), or None; with ``owner``, only if it is theirs."""
+        where, args = _mine("id = ?", (job_id,), owner)
+        row = self._conn().execute(f"SELECT * FROM jobs WHERE {where}", args).fetchone()
         return None if row is None else Job.from_row(row)
 
-    def report(self, job_id: str) -> str | None:
-        """The job's HTML report, or None when there is no such job or it is not done."""
-        row = self._conn().execute("SELECT report FROM jobs WHERE id = ? AND status = 'done'", (job_id,)).fetchone()
+    def report(self, job_id: str, owner: str | None = None) -> str | None:
+        """The job's HTML report, or None when there is no such job (of ``owner``'s) or it is not done."""
+        where, args = _mine("id = ? AND status = 'done'", (job_id,), owner)
+        row = self._conn().execute(f"SELECT report FROM jobs WHERE {where}", args).fetchone()
         return None if row is None else row["report"]
 
-    def history(self, limit: int = 20, offset: int = 0) -> tuple[list[Job], int]:
-        """Jobs latest first (without results), and how many there are in all."""
+    def history(self, limit: int = 20, offset: int = 0, owner: str | None = None) -> tuple[list[Job], int]:
+        """Jobs latest first (without results), and how many there are in all; with ``owner``, only theirs."""
         conn = self._conn()
+        where, args = _mine("1", (), owner)
         rows = conn.execute(
-            f"SELECT {_SUMMARY} FROM jobs ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?", (limit, offset)
+            f"SELECT {_SUMMARY} FROM jobs WHERE {where} ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?",
+            (*args, limit, offset),
         ).fetchall()
-        total = conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+        total = conn.execute(f"SELECT COUNT(*) FROM jobs WHERE {where}", args).fetchone()[0]
         return [Job.from_row(row) for row in rows], int(total)
 
     def active(self, client: str | None = None) -> int:
@@ -239,7 +256,7 @@ class JobStore:
                     return False
             db.execute(
                 "INSERT INTO jobs (id, status, created, client, filename, kind, format, size, sha256, media, "
-                "frames_expected) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "frames_expected, owner) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.id,
                     job.created,
@@ -251,6 +268,7 @@ class JobStore:
                     job.sha256,
                     job.media,
                     job.frames_expected,
+                    job.owner,
                 ),
             )
         return True
@@ -275,12 +293,12 @@ class JobStore:
             )
 
     def finish(self, job_id: str, result: dict[str, Any], report: str, media: str | None) -> bool:
-        """Store a finished scan; False when the job was deleted meanwhile."""
+        """Store a finished scan (and forget its client's address); False when the job was deleted meanwhile."""
         with self._write() as db:
             return bool(
                 db.execute(
                     "UPDATE jobs SET status = 'done', finished = ?, verdict = ?, score = ?, error = ?, result = ?, "
-                    "report = ?, media = ?, sha256 = COALESCE(?, sha256), "
+                    "report = ?, media = ?, sha256 = COALESCE(?, sha256), client = '', "
                     "frames_done = MAX(frames_done, COALESCE(frames_expected, 0)) WHERE id = ?",
                     (
                         time.time(),
@@ -300,7 +318,7 @@ class JobStore:
         """Mark a job failed: the server could not produce a result for it (the reason is one line)."""
         with self._write() as db:
             db.execute(
-                "UPDATE jobs SET status = 'failed', finished = ?, error = ?, media = ? WHERE id = ?",
+                "UPDATE jobs SET status = 'failed', finished = ?, error = ?, media = ?, client = '' WHERE id = ?",
                 (time.time(), error, media, job_id),
             )
 
@@ -320,11 +338,28 @@ class JobStore:
             rows = db.execute("SELECT id FROM jobs WHERE status = 'queued' ORDER BY created, rowid").fetchall()
         return [row["id"] for row in rows]
 
-    def delete(self, job_id: str) -> Job | None:
-        """Remove a job and its result; returns what was removed (its media path is for the caller to delete)."""
+    def delete(self, job_id: str, owner: str | None = None) -> Job | None:
+        """Remove a job (``owner``'s, when given) and its result; returns what was removed (its media path is for
+        the caller to delete)."""
+        where, args = _mine("id = ?", (job_id,), owner)
         with self._write() as db:
-            row = db.execute(f"SELECT {_SUMMARY} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            row = db.execute(f"SELECT {_SUMMARY} FROM jobs WHERE {where}", args).fetchone()
             if row is None:
                 return None
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
         return Job.from_row(row)
+
+    def purge(self, finished_before: float) -> list[Job]:
+        """Forget every job that finished (done or failed) before ``finished_before`` (a time stamp); returns
+        them (their kept media is for the caller to delete). Queued and running jobs are never purged."""
+        with self._write() as db:
+            rows = db.execute(
+                f"SELECT {_SUMMARY} FROM jobs WHERE status IN ('done', 'failed') AND finished < ?", (finished_before,)
+            ).fetchall()
+            db.execute("DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished < ?", (finished_before,))
+        return [Job.from_row(row) for row in rows]
+
+
+def _mine(where: str, args: tuple[Any, ...], owner: str | None) -> tuple[str, tuple[Any, ...]]:
+    """``where`` narrowed to ``owner``'s jobs (unchanged when ``owner`` is None)."""
+    return (where, args) if owner is None else (f"{where} AND owner = ?", (*args, owner))

@@ -4,20 +4,31 @@ Starlette's own form parser reads the whole body before a handler runs, so a 2 G
 full before it could be refused. Here the body is parsed as it arrives: the file's first bytes are sniffed as
 soon as they are in (its kind comes from its content, never its name), and the upload is cut off with 413 the
 moment it passes the limit for that kind. Nothing is held in memory beyond one network chunk.
+
+A client cannot hold the server's resources by sending slowly: an upload that sends nothing for
+``body_timeout_s`` (a body shorter than its Content-Length, a stalled link), or less than ``min_upload_kbps`` on
+average once that time has passed, is cut off with 408. :class:`UploadGate` counts the uploads in progress,
+against the per-client cap on jobs and a cap on uploads at once for all clients together.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import os
+import threading
+import time
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Message
 
 from unmask.errors import CorruptMediaError, MediaError
 from unmask.media.sniff import HEADER_BYTES, Signature, sniff
@@ -26,15 +37,114 @@ from unmask.server.settings import MB, Settings
 FIELD = "file"
 # Room for the multipart framing and small extra fields around the file.
 ENVELOPE_BYTES = 64 * 1024
+# The longest header of a part (its Content-Disposition holds the file name), about python-multipart's own default.
+MAX_PART_HEADER = 4096
+# Recent python-multipart stops at a part header over its limit with a bare "header size exceeded"; it is given a
+# looser one, so that a long file name reaches the receiver's check and is refused as what it is.
+NAME_TOO_LONG = f"the file name is too long (over {MAX_PART_HEADER} bytes); rename the file and send it again"
+_PARSER_LIMITS = (
+    {"max_header_size": ENVELOPE_BYTES} if "max_header_size" in inspect.signature(MultipartParser).parameters else {}
+)
 
 
 class UploadError(Exception):
-    """An upload refused with an HTTP status and a one-line reason."""
+    """An upload refused with an HTTP status, a one-line reason and any headers the answer needs."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
+
+
+def too_many_jobs(cap: int) -> UploadError:
+    """The refusal of a client that already has ``cap`` scans uploading, queued or running."""
+    return UploadError(429, f"this client already has {cap} scans uploading, queued or running; wait for one to end")
+
+
+class UploadGate:
+    """The uploads in progress, per client and in all.
+
+    A job is stored only once its upload is whole, so the per-client cap on jobs counts these too (a client
+    holding uploads open cannot start more than its cap), and at most ``at_once`` uploads run at a time, whoever
+    sends them: partial files on disk stay under ``at_once`` times the largest upload limit. Used from the event
+    loop and from threads alike.
+    """
+
+    def __init__(self, per_client: int, at_once: int) -> None:
+        self.per_client = per_client
+        self.at_once = at_once
+        self._clients: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @property
+    def total(self) -> int:
+        """Uploads in progress now, from every client."""
+        with self._lock:
+            return sum(self._clients.values())
+
+    def enter(self, client: str, stored: int) -> None:
+        """Count one more upload from ``client``, which has ``stored`` jobs queued or running; raise
+        :class:`UploadError` instead when that would pass a cap: 503 for all clients together, 429 for this one."""
+        with self._lock:
+            if sum(self._clients.values()) >= self.at_once:
+                raise UploadError(
+                    503,
+                    f"the server is receiving {self.at_once} uploads already; try again in a few seconds",
+                    {"Retry-After": "5"},
+                )
+            if stored + self._clients[client] >= self.per_client:
+                raise too_many_jobs(self.per_client)
+            self._clients[client] += 1
+
+    def others(self, client: str) -> int:
+        """How many uploads ``client`` has in progress beside the caller's own."""
+        with self._lock:
+            return max(0, self._clients[client] - 1)
+
+    def leave(self, client: str) -> None:
+        """One upload of ``client`` ended (stored as a job, refused or abandoned)."""
+        with self._lock:
+            self._clients[client] -= 1
+            if self._clients[client] <= 0:
+                del self._clients[client]
+
+
+class _Body:
+    """The request body chunk by chunk, cut off with 408 when the client stalls (nothing for ``body_timeout_s``)
+    or trickles (under ``min_upload_kbps`` on average, once ``body_timeout_s`` have passed)."""
+
+    def __init__(self, request: Request, settings: Settings) -> None:
+        self.receive = request.receive
+        self.idle = settings.body_timeout_s
+        self.floor = settings.min_upload_kbps * 1000
+        self.started = time.monotonic()
+        self.received = 0
+        self.done = False
+
+    async def next(self) -> bytes | None:
+        """The next chunk, or None at the end of the body."""
+        while not self.done:
+            message: Message | None = None
+            with anyio.move_on_after(self.idle):
+                message = await self.receive()
+            if message is None:
+                raise UploadError(408, f"the upload stalled: nothing came for {self.idle:g} s")
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            chunk = message.get("body", b"")
+            self.done = not message.get("more_body", False)
+            self.received += len(chunk)
+            elapsed = time.monotonic() - self.started
+            if not self.done and elapsed > self.idle and self.received < self.floor * elapsed:
+                raise UploadError(
+                    408,
+                    f"the upload is too slow: {self.received} bytes in {elapsed:.0f} s, under the "
+                    f"{self.floor / 1000:g} KB/s this server needs",
+                )
+            if chunk:
+                return chunk
+        return None
 
 
 @dataclass(frozen=True)
@@ -88,6 +198,14 @@ class _Receiver:
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
         self.header_value += data[start:end]
+        if len(self.header_value) > MAX_PART_HEADER:
+            raise self.header_too_long()
+
+    def header_too_long(self) -> UploadError:
+        """The refusal of a part header over :data:`MAX_PART_HEADER` bytes: the file name's, as a rule."""
+        if self.header_field.strip().lower() == b"content-disposition":
+            return UploadError(400, NAME_TOO_LONG)
+        return UploadError(400, f"a multipart header is too long (over {MAX_PART_HEADER} bytes)")
 
     def on_header_end(self) -> None:
         if self.header_field.strip().lower() == b"content-disposition":
@@ -168,10 +286,11 @@ async def receive_upload(request: Request, dest: Path, settings: Settings) -> Up
     if declared and declared.isdigit() and int(declared) > ceiling:
         raise UploadError(413, f"upload of {_mb(int(declared))} is over the {_mb(settings.max_bytes(None))} limit")
     receiver = _Receiver(dest, settings)
-    parser = MultipartParser(options[b"boundary"], receiver.callbacks())  # type: ignore[arg-type]
+    parser = MultipartParser(options[b"boundary"], receiver.callbacks(), **_PARSER_LIMITS)  # type: ignore[arg-type]
+    body = _Body(request, settings)
     received, whole = 0, False
     try:
-        async for chunk in request.stream():
+        while (chunk := await body.next()) is not None:
             received += len(chunk)
             if received > ceiling:
                 raise UploadError(413, f"upload over the {_mb(settings.max_bytes(None))} limit; refused")
@@ -185,7 +304,9 @@ async def receive_upload(request: Request, dest: Path, settings: Settings) -> Up
         if receiver.signature is None:
             raise UploadError(422, f"{receiver.filename}: empty file (0 bytes)")
         whole = True
-    except FormParserError:
+    except FormParserError as err:
+        if "header size" in str(err).lower():  # a header over even the parser's looser limit
+            raise receiver.header_too_long() from None
         raise UploadError(422, "malformed multipart upload") from None
     finally:
         receiver.close()

@@ -28,7 +28,7 @@ from unmask.report.html import TrackPicture, render_report, write_report
 from unmask.report.provenance import Provenance, read_provenance
 from unmask.report.table import format_row
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 MAX_PICTURES = 20  # face tracks whose picture a result keeps for its report: the most suspicious ones
 Verdict = Literal["fake", "real", "not_applicable", "error"]
 VERDICTS: tuple[str, ...] = ("fake", "real", "not_applicable", "error")
@@ -124,6 +124,32 @@ class FrameScore:
 
 
 @dataclass
+class Unscored:
+    """The faces found in the sampled frames but not scored, and why: ``beyond_max_faces`` past the ``max_faces``
+    largest of their frame (None: no cap applied), ``too_small`` under the size a face needs to be scored;
+    ``reason`` says it in words (None when every face found was scored)."""
+
+    beyond_max_faces: int = 0
+    too_small: int = 0
+    max_faces: int | None = None
+    reason: str | None = None
+
+    @property
+    def faces(self) -> int:
+        """How many faces were found and not scored (summed over the sampled frames of a video)."""
+        return self.beyond_max_faces + self.too_small
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "faces": self.faces,
+            "beyond_max_faces": self.beyond_max_faces,
+            "too_small": self.too_small,
+            "max_faces": self.max_faces,
+            "reason": self.reason,
+        }
+
+
+@dataclass
 class ScanResult:
     """The result of scanning one image, video or array.
 
@@ -151,6 +177,7 @@ class ScanResult:
     timings: dict[str, float] = field(default_factory=dict)
     unmask_version: str = ""
     decided_by: int | None = None
+    unscored: Unscored = field(default_factory=Unscored)
     pictures: dict[int, TrackPicture] = field(default_factory=dict, repr=False, compare=False)
     card: ModelCard | None = field(default=None, repr=False, compare=False)
     source: str | None = field(default=None, repr=False, compare=False)
@@ -176,6 +203,7 @@ class ScanResult:
             "sampling": self.sampling,
             "frames": [frame.to_dict() for frame in self.frames],
             "faces": [track.to_dict() for track in self.faces],
+            "unscored": self.unscored.to_dict(),
             "timings": {key: round(value, 4) for key, value in self.timings.items()},
         }
 
@@ -187,11 +215,21 @@ class ScanResult:
         usable = sum(track.usable for track in self.faces)
         return format_row(self.verdict, self.score, usable, len(self.frames), self.path, self.reason)
 
-    def to_html(self, provenance: Provenance | None = None, made_at: datetime | None = None) -> str:
+    def to_html(
+        self, provenance: Provenance | None = None, made_at: datetime | None = None, *, with_pictures: bool = True
+    ) -> str:
         """The result's self-contained HTML report (see :mod:`unmask.report.html`). ``provenance`` defaults to
         the Content Credentials read from ``source`` (not checked when there is none: an array). Without a
-        ``card`` the shipped detector's is shown, and the report says so if that is not the model that scanned."""
-        return render_report(self.to_dict(), self.pictures, self._card(), self._provenance(provenance), made_at)
+        ``card`` the shipped detector's is shown, and the report says so if that is not the model that scanned.
+        ``with_pictures=False`` leaves the face pictures and heatmaps out (the server stores such reports)."""
+        return render_report(
+            self.to_dict(),
+            self.pictures,
+            self._card(),
+            self._provenance(provenance),
+            made_at,
+            with_pictures=with_pictures,
+        )
 
     def save_report(self, path: str | os.PathLike[str], provenance: Provenance | None = None) -> Path:
         """Write :meth:`to_html` to ``path`` (its folder is made) and return the path; an unwritable path is a

@@ -17,9 +17,13 @@ of the two. ``temporal=True`` / ``False`` turns the branch on / off (or pass a
 :class:`~unmask.models.temporal.TemporalClassifier`); by default it runs when the shipped temporal model's card says
 so (``status.default``, with why and the figures).
 
-The scanner checks its arguments when it is made: a threshold outside [0, 1], ``max_faces`` or
-``min_track_frames`` under 1 or a negative ``min_score_face`` raise ``ValueError`` (``sampling`` and the analyzer
-check their own).
+Crowds: in a video frame the ``max_faces`` largest faces are scored (default 20: the cost of a frame grows with
+its faces, times every sampled frame); in a still, every face found, unless ``max_still_faces`` caps it too. The
+result's ``unscored`` counts the faces found but not scored (beyond the cap, or too small) and says why.
+
+The scanner checks its arguments when it is made: a threshold outside [0, 1], ``max_faces``, ``max_still_faces``
+or ``min_track_frames`` under 1 or a negative ``min_score_face`` raise ``ValueError`` (``sampling`` and the
+analyzer check their own).
 """
 
 from __future__ import annotations
@@ -43,7 +47,17 @@ from unmask.faces.pipeline import MAX_FACES, track_faces
 from unmask.media import Burst, Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames, sha256_of
 from unmask.models import FakeClassifier
 from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
-from unmask.verdict.result import Cue, FaceScore, FrameScore, ScanResult, Track, decide, keep_pictures, on_scale
+from unmask.verdict.result import (
+    Cue,
+    FaceScore,
+    FrameScore,
+    ScanResult,
+    Track,
+    Unscored,
+    decide,
+    keep_pictures,
+    on_scale,
+)
 
 TEMPORAL_OFF = "the temporal branch is off in this scan (--temporal turns it on; its model card says why it is off)"
 TEMPORAL_MIN_FRAMES = 8  # over fewer frames real tracks of the training clips scored as high as forgeries
@@ -65,6 +79,7 @@ class _Tally:
     model_s: float = 0.0
     found: int = 0
     small: int = 0
+    beyond: int = 0
     largest: float = 0.0
     temporal_s: float = 0.0
 
@@ -79,6 +94,7 @@ class Scanner:
         sampling: Sampling = DEFAULT_SAMPLING,
         limits: Limits = Limits(),
         max_faces: int = MAX_FACES,
+        max_still_faces: int | None = None,
         min_score_face: float = MIN_SCORE_FACE,
         min_track_frames: int = MIN_TRACK_FRAMES,
         threshold: float | None = None,
@@ -89,6 +105,8 @@ class Scanner:
             raise ValueError(f"threshold must lie in [0, 1], not {threshold:g}")
         if max_faces < 1:
             raise ValueError(f"max_faces must be at least 1, not {max_faces}")
+        if max_still_faces is not None and max_still_faces < 1:
+            raise ValueError(f"max_still_faces must be at least 1 (or None: every face), not {max_still_faces}")
         if not min_score_face >= 0:
             raise ValueError(f"min_score_face must not be negative, not {min_score_face:g}")
         if min_track_frames < 1:
@@ -103,6 +121,7 @@ class Scanner:
         self.sampling = sampling
         self.limits = limits
         self.max_faces = max_faces
+        self.max_still_faces = max_still_faces
         self.min_score_face = min_score_face
         self.min_track_frames = min_track_frames
         self.threshold = self.classifier.threshold if threshold is None else float(threshold)
@@ -199,6 +218,7 @@ class Scanner:
         progress: Callable[[int, int | None], None] | None,
     ) -> None:
         video = info is not None and info.kind == "video"
+        cap = self.max_faces if video else self.max_still_faces
         tracks: dict[int, Track] = {}
         sequences: dict[int, list[tuple[AlignedFace, float | None]]] = {}
         burst = video and self.temporal is not None
@@ -208,7 +228,7 @@ class Scanner:
             self.analyzer,
             track=video,
             contract=self.contract,
-            max_faces=self.max_faces,
+            max_faces=cap,
             min_align=self.min_score_face,
         )
         for done, found in enumerate(loop, start=1):
@@ -226,6 +246,7 @@ class Scanner:
             tally.found += len(faces)
             tally.largest = max([tally.largest, *(face.size for face in faces)])
             tally.small += len(faces) - len(scorable)
+            tally.beyond += found.dropped
             crops = [crop.image for _, crop in scorable]
             tally.faces_s += found.seconds
             scored: list[FaceScore] = []
@@ -240,7 +261,7 @@ class Scanner:
                     tracks.setdefault(track_id, Track(id=track_id)).frames.append(entry)
                     scored.append(entry)
             best = max((entry.score for entry in scored), default=None)
-            result.frames.append(FrameScore(frame.index, frame.time, best, len(faces)))
+            result.frames.append(FrameScore(frame.index, frame.time, best, len(found.found)))
             stacked = np.stack(crops) if crops else None
             keep_pictures(result.pictures, frame, scored, stacked, maps)
             if on_frame is not None:
@@ -252,6 +273,27 @@ class Scanner:
             track.usable = len(track.frames) >= needed
             self._cues(track, sequences.get(track.id, []), video, tally)
         result.faces = sorted(tracks.values(), key=lambda track: track.id)
+        result.unscored = self._unscored(tally, cap, video)
+
+    def _unscored(self, tally: _Tally, cap: int | None, video: bool) -> Unscored:
+        """The faces found in the sampled frames but not scored, with the reason in words."""
+        unscored = Unscored(tally.beyond, tally.small, cap)
+        if unscored.faces == 0:
+            return unscored
+        found = tally.found + tally.beyond
+        why = []
+        if tally.beyond:
+            largest = f"the {cap} largest of their frame" if video else f"the {cap} largest"
+            why.append(f"{tally.beyond} beyond {largest} (max_faces)")
+        if tally.small:
+            why.append(f"{tally.small} under {self.min_score_face:g} px, too small to judge")
+        where = " in the sampled frames" if video else ""
+        were = "was" if unscored.faces == 1 else "were"
+        unscored.reason = (
+            f"{unscored.faces} of the {found} face{'s' if found != 1 else ''} found{where} {were} not scored: "
+            f"{'; '.join(why)}"
+        )
+        return unscored
 
     def _cues(self, track: Track, sequence: list[tuple[AlignedFace, float | None]], video: bool, tally: _Tally) -> None:
         """The track's cues: the frame branch's mean score (``blend``) and, for videos, the temporal branch's

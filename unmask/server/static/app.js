@@ -30,6 +30,10 @@ function askForToken() {
   $("token").focus();
 }
 
+function span(seconds) {
+  const days = seconds / 86400;
+  return days >= 1 ? +days.toFixed(1) + " days" : +(seconds / 3600).toFixed(2) + " hours";
+}
 function mb(value) { return value >= 1 ? value + " MB" : Math.round(value * 1000) + " kB"; }
 
 async function loadHealth() {
@@ -39,7 +43,8 @@ async function loadHealth() {
     limits = health.limits;
     $("limits").textContent = "Photos up to " + mb(limits.max_image_mb) + ", videos up to " + mb(limits.max_video_mb) +
       ". Model " + health.model.name + " " + health.model.version + "." +
-      (health.keep_media ? " Uploads are kept on the server." : " Uploads are deleted once scanned.");
+      (health.keep_media ? " Uploads are kept on the server." : " Uploads are deleted once scanned.") +
+      (health.retain_s ? " Results are forgotten " + span(health.retain_s) + " after the scan." : "");
     if (health.auth && !token()) askForToken();
   } catch { $("limits").textContent = "The server does not answer."; }
 }
