@@ -89,7 +89,7 @@ def test_silence_and_short_sound_are_reported(tmp_path):
 def test_damaged_files_raise_one_line_errors(tmp_path):
     path = tmp_path / "junk.mp4"
     path.write_bytes(b"\x00" * 100)
-    with pytest.raises(CorruptMediaError, match="junk.mp4"):
+    with pytest.raises(CorruptMediaError, match=r"junk\.mp4"):
         probe_audio(path)
 
 

@@ -240,6 +240,8 @@ class Scanner:
         if hearing is not None:
             tally.speech_s += hearing.seconds
         window = hearing.window if hearing is not None else None
+        if window is not None and result.sampling is not None:
+            result.sampling += f"; for the speech cue, {window.describe()}"
         expected = 1 if info is None else expected_frames(info, self.sampling, self.burst if burst else None, window)
         loop = track_faces(
             self._frames(source, info, window),
