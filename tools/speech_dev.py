@@ -22,6 +22,7 @@ import numpy as np
 
 from unmask.evaluate.families import FAMILIES
 from unmask.evaluate.metrics import roc_auc
+from unmask.media import probe_audio
 from unmask.verdict import Scanner
 
 DATA = Path(os.environ.get("UNMASK_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -37,6 +38,8 @@ def scan_all(out: Path) -> list[dict]:
     rows = []
     with (DATA / "dev" / "labels.csv").open() as handle:
         labels = [row for row in csv.DictReader(handle) if row["path"].lower().endswith(VIDEO)]
+    # Clips with sound first: the cue's own figures are ready before the rest of the fusion check.
+    labels.sort(key=lambda row: not probe_audio(DATA / "dev" / row["path"]).present)
     with cache.open("a") as sink:
         for label in labels:
             if label["path"] in done:
