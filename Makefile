@@ -39,7 +39,14 @@ $(BIN)/.installed-chromium: $(BIN)/.installed
 		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
 	touch $@
 
-test: $(BIN)/.installed-train $(BIN)/.installed-server $(BIN)/.installed-chromium
+# The speech cue's parts: pocketsphinx (the speech extra) and silero-vad's ONNX model, from its wheel with --no-deps
+# (its metadata asks for torch; unmask runs the ONNX file with onnxruntime).
+$(BIN)/.installed-speech: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,speech]'
+	$(BIN)/python -m pip install --quiet --no-deps silero-vad==6.2.3
+	touch $@
+
+test: $(BIN)/.installed-train $(BIN)/.installed-server $(BIN)/.installed-chromium $(BIN)/.installed-speech
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -54,10 +61,11 @@ $(BIN)/.installed-bench: $(BIN)/.installed
 # in bench-out/dev-eval, so a second run only recomputes the metrics).
 DATA ?= ../shared/data
 MODELS ?= ../shared/models
-bench: $(BIN)/.installed-bench $(BIN)/.installed-server
+bench: $(BIN)/.installed-bench $(BIN)/.installed-server $(BIN)/.installed-speech
 	$(BIN)/python benchmarks/bench_faces.py
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_server.py
+	$(BIN)/python benchmarks/bench_speech.py
 	$(BIN)/unmask eval $(DATA)/dev/labels.csv -o bench-out/dev-eval --mesonet $(MODELS)/mesonet/Meso4_DF.h5 \
 		--robustness all -q
 

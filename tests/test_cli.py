@@ -264,7 +264,8 @@ def test_scan_report_writes_a_page_for_one_input_and_a_folder_for_several(capsys
 def test_scan_temporal_adds_the_animation_cue(capsys, media):
     code, out, _ = run(capsys, "scan", "-q", "--format", "jsonl", "--temporal", media / "single_face.mp4")
     (track,) = json.loads(out)["faces"]
-    assert code == 0 and set(track["cues"]) == {"blend", "animation"} and track["cues"]["animation"]["applied"]
+    assert code == 0 and set(track["cues"]) == {"blend", "animation", "speech"}
+    assert track["cues"]["animation"]["applied"]
     code, out, _ = run(capsys, "scan", "-q", "--format", "jsonl", "--no-temporal", media / "single_face.mp4")
     animation = json.loads(out)["faces"][0]["cues"]["animation"]
     assert not animation["applied"] and animation["score"] is None and "is off in this scan" in animation["reason"]

@@ -3,6 +3,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+import jsonschema
 import numpy as np
 import pytest
 
@@ -11,7 +12,7 @@ from unmask.media import Sampling
 from unmask.models import FakeClassifier, ModelCard, load_card
 from unmask.report import Provenance, TrackPicture, render_report, write_report
 from unmask.report.html import CREDENTIALS_ARE_NOT_TRUTH, NO_CREDENTIALS_PROVE_NOTHING, PICTURES_LEFT_OUT, headline
-from unmask.verdict import FaceScore, FrameScore, Scanner, ScanResult, Track
+from unmask.verdict import Cue, FaceScore, FrameScore, Scanner, ScanResult, Track, scan_schema
 
 HEADLINE_WORDS = {
     "fake": "Likely manipulated: ",
@@ -230,3 +231,49 @@ def test_a_report_without_pictures_leaves_them_out_and_says_so():
     text = html.unescape(render_report(result.to_dict(), {0: picture}, load_card(), with_pictures=False))
     assert "<img " not in text and "data:image" not in text and "no picture kept" not in text
     assert PICTURES_LEFT_OUT in text and "this face decides the verdict" in text
+
+
+SPEECH_EVIDENCE = {
+    "window": [0.5, 2.5],
+    "speech_s": 1.6,
+    "frames": 50,
+    "closures_missed": 6,
+    "closures_total": 9,
+    "lag_ms": 40,
+    "correlation": 0.52,
+    "drift_ms": 20,
+    "note": None,
+    "series": {
+        "time": [0.5 + 0.04 * i for i in range(50)],
+        "opening": [0.1 + 0.05 * np.sin(i / 3) for i in range(50)],
+        "energy": [-6 + np.cos(i / 3) for i in range(50)],
+        "bilabials": [[0.8, 0.86, True], [1.2, 1.3, False]],
+    },
+}
+
+
+def test_the_speech_cue_is_said_in_words_with_a_plot_of_mouth_against_sound():
+    result = sample_result(kind="video", decided_by=0, timings={"faces_s": 0.1, "model_s": 0.1, "total_s": 0.3})
+    result.faces[0].cues = {
+        "blend": Cue(0.83, True),
+        "speech": Cue(0.7, True, probability=0.8, fused=False, evidence=SPEECH_EVIDENCE),
+    }
+    data = result.to_dict()
+    jsonschema.validate(data, scan_schema())
+    assert data["faces"][0]["score"] == 0.83  # reported, not fused: the speech cue's score does not count
+    page = render_report(data, None, load_card())
+    text = html.unescape(page)
+    assert "lips against the sound (speech cue): 0.700" in text
+    assert "the lips stayed open on 6 of 9 /m b p/ sounds" in text
+    assert "the sound 40 ms after the mouth (correlation 0.52" in text and "does not count towards" in text
+    assert "Mouth opening against speech energy" in page and page.count("<polyline") >= 2
+    assert "lips stayed open</title>" in text and "lips met</title>" in text
+    assert_self_contained(page)
+    result.faces[0].cues["speech"] = Cue(None, False, "the file has no sound track", fused=False)
+    text = html.unescape(render_report(result.to_dict(), None, load_card()))
+    assert "lips against the sound (speech cue): not applied (the file has no sound track)" in text
+    assert "Mouth opening against speech energy" not in text
+    broken = result.to_dict()
+    broken["faces"][0]["cues"]["speech"] = {"score": 0.5, "applied": True, "reason": None, "evidence": {"lag_ms": 1}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, scan_schema())

@@ -12,7 +12,7 @@ from unmask.faces import FaceAnalyzer
 from unmask.forge import self_blend
 from unmask.media import Sampling, write_video
 from unmask.verdict import SCHEMA_VERSION, Scanner, ScanResult, on_scale, scan_schema
-from unmask.verdict.scanner import TEMPORAL_OFF
+from unmask.verdict.scanner import SPEECH_OFF, TEMPORAL_OFF
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_photo_file_result_holds_every_field(scanner, media):
     assert frame["index"] == 0 and frame["time"] is None and frame["score"] == track["score"] == data["score"]
     x0, y0, x1, y1 = track["frames"][0]["box"]
     assert 150 < x0 < x1 < 300 and 50 < y0 < y1 < 220
-    assert set(data["timings"]) == {"faces_s", "model_s", "temporal_s", "total_s"}
+    assert set(data["timings"]) == {"faces_s", "model_s", "temporal_s", "speech_s", "total_s"}
 
 
 def test_exif_rotated_photo_scores_like_the_upright_one(scanner, media):
@@ -206,7 +206,7 @@ def test_by_default_the_temporal_branch_runs_as_its_card_says(scanner, media, tm
     if not shipped:
         data = valid(scanner.scan(media / "single_face.mp4"))
         animation = data["faces"][0]["cues"]["animation"]
-        assert data["temporal_model"] is None and set(data["faces"][0]["cues"]) == {"blend", "animation"}
+        assert data["temporal_model"] is None and set(data["faces"][0]["cues"]) == {"blend", "animation", "speech"}
         assert animation == {"score": None, "applied": False, "reason": TEMPORAL_OFF}
     # A card whose status says "on" (or "off") turns the default on (or off).
     card = json.loads(scanner_module.TEMPORAL_CARD.read_text())
@@ -334,3 +334,39 @@ def test_small_faces_are_counted_as_unscored(scanner, astronaut):
 def test_max_still_faces_is_checked():
     with pytest.raises(ValueError, match="max_still_faces"):
         Scanner(max_still_faces=0)
+
+
+@pytest.mark.shared
+def test_a_grid_clip_gets_a_speech_cue_with_its_evidence_reported_not_fused(scanner, shared_data):
+    from unmask.speech import unavailable
+
+    if unavailable():
+        pytest.skip(unavailable())
+    result = scanner.scan(shared_data / "train_real" / "grid" / "sbwe5n.mpg")  # a speaker held out of calibration
+    data = valid(result)
+    (track,) = data["faces"]
+    cue = track["cues"]["speech"]
+    assert cue["applied"] and cue["fused"] is False and 0 <= cue["score"] <= 1, cue
+    evidence = cue["evidence"]
+    assert evidence["frames"] >= 25 and 0 <= evidence["closures_missed"] <= evidence["closures_total"]
+    fused = [c["score"] for c in track["cues"].values() if c["score"] is not None and c.get("fused", True)]
+    assert track["score"] == max(fused)
+    assert data["verdict"] == "real" and data["timings"]["speech_s"] > 0
+    assert "every frame from" in data["sampling"]
+
+
+def test_without_sound_or_with_the_cue_off_the_speech_cue_says_why(scanner, media):
+    data = valid(scanner.scan(media / "single_face.mp4"))
+    assert data["faces"][0]["cues"]["speech"]["reason"] in ("the file has no sound track", unavailable_reason())
+    assert data["faces"][0]["cues"]["speech"]["applied"] is False
+    still = valid(scanner.scan(media / "astronaut.jpg"))
+    assert still["faces"][0]["cues"]["speech"]["reason"].startswith("a still image")
+    off = Scanner(scanner.classifier, analyzer=scanner.analyzer, temporal=False, speech=False)
+    data = valid(off.scan(media / "single_face.mp4"))
+    assert data["faces"][0]["cues"]["speech"]["reason"] == SPEECH_OFF and data["timings"]["speech_s"] == 0
+
+
+def unavailable_reason() -> str | None:
+    from unmask.speech import unavailable
+
+    return unavailable()

@@ -2,9 +2,10 @@
 
 :func:`track_faces` takes decoded frames and yields, for each, its faces: found by the analyzer (largest first),
 given track ids that persist from frame to frame when ``track`` is on (a video), cut to the ``max_faces`` largest,
-and aligned under a crop contract. A frame read only for a burst (``burst`` and not ``sampled``) right after
-another burst frame finds its faces again from their meshes alone (:meth:`FaceAnalyzer.follow`), as the
-temporal branch was trained on: the detector would move the crops from frame to frame.
+and aligned under a crop contract. A frame read only for a run of close frames (a burst or a window: ``in_run``
+and not ``sampled``) at most :data:`MAX_FOLLOW_GAP_S` after another run frame finds its faces again from their
+meshes alone (:meth:`FaceAnalyzer.follow`), as the temporal branch was trained on: the detector would move the
+crops from frame to frame (and it costs five times as much).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from unmask.faces.types import Face
 from unmask.media import Frame
 
 MAX_FACES = 20
+MAX_FOLLOW_GAP_S = 0.5  # faces are followed from a run frame at most this long before; further, found afresh
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,16 +65,18 @@ def track_faces(
     if max_faces is not None and max_faces < 1:
         raise ValueError(f"max_faces must be at least 1, not {max_faces}")
     tracker = FaceTracker() if track else None
-    followed: list[Face] = []  # the faces of the last burst frame, to follow into the next one
+    followed: list[Face] = []  # the faces of the last run frame, to follow into the next one
+    followed_at: float | None = None
     for frame in frames:
         tick = time.perf_counter()
-        if frame.burst and not frame.sampled and followed:
+        close = followed_at is None or frame.time is None or frame.time - followed_at <= MAX_FOLLOW_GAP_S
+        if frame.in_run and not frame.sampled and followed and close:
             faces = analyzer.follow(frame.image, followed)
         else:
             faces = analyzer(frame.image)
         if tracker is not None:
             faces = tracker.update(faces)
         kept = faces if max_faces is None else faces[:max_faces]
-        followed = kept if frame.burst else []
+        followed, followed_at = (kept, frame.time) if frame.in_run else ([], None)
         crops = [align_face(frame.image, face.landmarks, contract) if face.size >= min_align else None for face in kept]
         yield FrameFaces(frame, faces, kept, crops, time.perf_counter() - tick)

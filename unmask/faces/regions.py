@@ -67,6 +67,10 @@ NOSE = (168, 6, 197, 195, 5, 4, 1, 19, 94, 2, 98, 327, 48, 278, 64, 294, 129, 35
 MOUTH = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
 # The outer lip line and points of the inner one.
 LIPS = (*MOUTH, 13, 14, 78, 308, 82, 312, 87, 317)
+# The inner lip line, from the image's left corner over the upper lip and back under the lower lip.
+INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
+# Pairs of points facing each other across the mouth on the inner lip line (upper, lower), middle first.
+INNER_LIP_PAIRS = ((13, 14), (82, 87), (312, 317))
 # Along the jaw from one side of the chin to the other.
 JAW = (172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397)
 

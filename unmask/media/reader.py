@@ -16,7 +16,7 @@ from unmask.errors import MediaLimitError
 from unmask.media import image as image_codec
 from unmask.media import video as video_codec
 from unmask.media.sniff import sniff
-from unmask.media.types import Burst, Frame, Limits, MediaInfo, Sampling, spread_indices
+from unmask.media.types import Burst, Frame, Limits, MediaInfo, Sampling, Window, spread_indices
 
 
 def probe(path: str | os.PathLike[str], limits: Limits = Limits()) -> MediaInfo:
@@ -92,9 +92,10 @@ def read_frames(
     limits: Limits = Limits(),
     info: MediaInfo | None = None,
     burst: Burst | None = None,
+    window: Window | None = None,
 ) -> Iterator[Frame]:
-    """Stream the frames of an image or video that ``sampling`` keeps, and those of ``burst`` if given, as
-    upright RGB :class:`Frame` objects in order (each says which of the two wanted it).
+    """Stream the frames of an image or video that ``sampling`` keeps, and those of ``burst`` and ``window`` if
+    given, as upright RGB :class:`Frame` objects in order (each says which of them wanted it).
 
     A still image yields one frame (index 0, time None). Only one frame is held at a time. Pass ``info`` from
     an earlier :func:`probe` of the same file to skip probing it again.
@@ -115,10 +116,10 @@ def read_frames(
     keep = FrameSelector(sampling, frame_count, burst, info.fps)
     try:
         for index, time, decode in source:
-            sampled, in_burst = keep(index, time), index in keep.burst
-            if sampled or in_burst:
-                yield Frame(image=decode(), index=index, time=time, sampled=sampled, burst=in_burst)
-            if keep.last_index is not None and index >= keep.last_index:
+            sampled, in_burst, in_window = keep(index, time), index in keep.burst, window is not None and time in window
+            if sampled or in_burst or in_window:
+                yield Frame(image=decode(), index=index, time=time, sampled=sampled, burst=in_burst, window=in_window)
+            if keep.last_index is not None and index >= keep.last_index and (window is None or time >= window.end_s):
                 break
     finally:
         source.close()  # release the decoder now, also when the caller stops early

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -104,6 +105,30 @@ class Burst:
 
 
 @dataclass(frozen=True)
+class Window:
+    """Every frame from ``start_s`` to ``end_s`` (seconds from the first frame, end excluded): a run of
+    consecutive frames at the clip's own rate, as a measurement of motion over a stretch of time needs (the
+    speech cue reads the mouth over a stretch of speech)."""
+
+    start_s: float
+    end_s: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.start_s) and math.isfinite(self.end_s)) or self.end_s <= self.start_s:
+            raise ValueError(f"a window needs a start before its end, not {self.start_s:g} to {self.end_s:g}")
+
+    def __contains__(self, time: object) -> bool:
+        return isinstance(time, (int, float)) and self.start_s <= time < self.end_s
+
+    def frames(self, fps: float | None) -> int:
+        """About how many frames the window holds at ``fps`` (25 where the rate is unknown)."""
+        return max(1, round((self.end_s - self.start_s) * (fps or 25.0)))
+
+    def describe(self) -> str:
+        return f"every frame from {self.start_s:.2f} s to {self.end_s:.2f} s"
+
+
+@dataclass(frozen=True)
 class MediaInfo:
     """What a probe learns about a file without decoding all of it.
 
@@ -135,7 +160,8 @@ class Frame:
 
     ``index`` counts decoded frames from 0 (a still image is frame 0); ``time`` is the presentation time in
     seconds from the start of the video, None for a still image. ``sampled``: the :class:`Sampling` asked for
-    it; ``burst``: it belongs to the :class:`Burst` asked for (a frame may be both).
+    it; ``burst``: it belongs to the :class:`Burst` asked for; ``window``: to the :class:`Window` asked for (a
+    frame may be all three).
     """
 
     image: np.ndarray
@@ -143,6 +169,13 @@ class Frame:
     time: float | None = None
     sampled: bool = True
     burst: bool = False
+    window: bool = False
+
+    @property
+    def in_run(self) -> bool:
+        """Read as one of a run of close frames (a burst or a window), whose faces can be followed from frame
+        to frame."""
+        return self.burst or self.window
 
     @property
     def height(self) -> int:
@@ -153,21 +186,24 @@ class Frame:
         return int(self.image.shape[1])
 
 
-def expected_frames(info: MediaInfo, sampling: Sampling, burst: Burst | None = None) -> int | None:
-    """How many frames ``sampling`` (and ``burst``) will keep of this media (approximate when the frame count
-    is), or None."""
+def expected_frames(
+    info: MediaInfo, sampling: Sampling, burst: Burst | None = None, window: Window | None = None
+) -> int | None:
+    """How many frames ``sampling`` (and ``burst``, and ``window``) will keep of this media (approximate when the
+    frame count is, and an upper bound with a window), or None."""
     if info.frame_count is None:
         return None
     if info.kind == "image" or info.frame_count == 1:
         return 1
+    extra = 0 if window is None else window.frames(info.fps)
     if sampling.count is not None:
         wanted = spread_indices(sampling.count, info.frame_count)
         if burst is not None:
             wanted |= burst.indices(info.frame_count, info.fps)
-        return len(wanted)
+        return min(info.frame_count, len(wanted) + extra)
     expected = -(-info.frame_count // sampling.every_nth)
     if sampling.max_fps is not None and info.duration_s:
         expected = min(expected, int(info.duration_s * sampling.max_fps) + 1)
     if burst is not None:  # an upper bound: burst frames the sampling keeps anyway are counted twice
         expected = min(info.frame_count, expected + burst.frames)
-    return expected
+    return min(info.frame_count, expected + extra)

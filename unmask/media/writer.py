@@ -22,6 +22,9 @@ def write_video(
     crf: int = 20,
     rotation: int = 0,
     repeatable: bool = False,
+    audio: np.ndarray | None = None,
+    sample_rate: int = 16_000,
+    audio_codec: str = "aac",
 ) -> int:
     """Write RGB ``uint8`` frames of one size to ``path`` and return how many were written.
 
@@ -29,7 +32,9 @@ def write_video(
     the pixels themselves are written as given. Sizes are rounded down to even numbers, as H.264 requires.
     A binary file object (``io.BytesIO``) gets an MP4 container. With ``repeatable`` (libx264 only), the same
     frames always give the same stream: one thread and no rate-control lookahead, without which x264 here gives
-    a different stream now and then for the same frames.
+    a different stream now and then for the same frames. ``audio`` (mono float samples in [-1, 1] at
+    ``sample_rate``) adds a sound track from the first frame on, encoded with ``audio_codec`` (``aac`` for MP4,
+    ``libopus`` for WebM, whose sound is 48 kHz).
     """
     options = {"crf": str(crf), "preset": "veryfast"} if codec == "libx264" else {}
     if repeatable and codec == "libx264":
@@ -39,6 +44,10 @@ def write_video(
     with av.open(target, mode="w", format=container_format) as container:
         stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001), options=options)
         stream.pix_fmt = "yuv420p"
+        sound = None
+        if audio is not None:  # every stream is added before the first packet is written
+            sound = container.add_stream(audio_codec, rate=48_000 if "opus" in audio_codec else sample_rate)
+            sound.layout = "mono"
         for array in frames:
             height, width = (array.shape[0] // 2) * 2, (array.shape[1] // 2) * 2
             if written == 0:
@@ -49,6 +58,12 @@ def write_video(
             container.mux(stream.encode(frame))
             written += 1
         container.mux(stream.encode(None))
+        if sound is not None:
+            samples = np.clip(np.asarray(audio, dtype=np.float32).reshape(1, -1), -1, 1)
+            frame = av.AudioFrame.from_ndarray(samples, format="flt", layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = sample_rate, 0, Fraction(1, sample_rate)
+            container.mux(sound.encode(frame))
+            container.mux(sound.encode(None))
     return written
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -247,13 +248,35 @@ def _faces_section(scan: Scan, pictures: Mapping[int, TrackPicture] | None) -> s
                     f"shown: its highest-scoring frame, {picture.score:.3f} at {_when(picture.time, picture.index)}"
                 )
         parts.append(f"<figure>{image}<figcaption>{'; '.join(lines)}.</figcaption></figure>")
+        parts.append(_speech_figure(name, track["cues"].get("speech")))
     return "".join(parts)
 
 
 CUE_NAMES = {
     "blend": "blending seams (frame branch)",
     "animation": "animation or re-rendering over time (temporal branch)",
+    "speech": "lips against the sound (speech cue)",
 }
+REPORTED_ONLY = "reported only: it does not count towards the face's score"
+
+
+def speech_words(evidence: Scan) -> str:
+    """The speech cue's evidence in words: closures on /m b p/, then how mouth opening follows speech energy."""
+    total, missed = evidence["closures_total"], evidence["closures_missed"]
+    if total:
+        closures = f"the lips stayed open on {missed} of {total} /m b p/ sound{'s' if total != 1 else ''}"
+    else:
+        closures = "no /m b p/ sound was heard in the speech read"
+    lag = evidence["lag_ms"]
+    when = "after" if lag >= 0 else "before"
+    sync = (
+        f"mouth opening follows the speech energy best with the sound {abs(lag)} ms {when} the mouth "
+        f"(correlation {evidence['correlation']:.2f}; the lag wanders by {evidence['drift_ms']} ms)"
+    )
+    window = evidence["window"]
+    where = f"over {_seconds(window[0])}\u2013{_seconds(window[1])} s ({evidence['speech_s']:g} s of speech)"
+    text = f"{closures}; {sync}, {where}"
+    return text + (f"; {evidence['note']}" if evidence.get("note") else "")
 
 
 def _cue_text(name: str, cue: Scan, frames: int) -> str:
@@ -266,7 +289,78 @@ def _cue_text(name: str, cue: Scan, frames: int) -> str:
         text += f" (mean of {frames} scored frame{'s' if frames != 1 else ''})"
     if cue.get("probability") is not None:
         text += f" (its own probability {cue['probability']:.3f})"
+    if name == "speech" and cue.get("evidence"):
+        text += f": {speech_words(cue['evidence'])}"
+    if cue.get("fused") is False:
+        text += f" ({REPORTED_ONLY})"
     return text
+
+
+def speech_svg(evidence: Scan, width: int = 720, height: int = 180) -> str:
+    """An inline SVG plot of mouth opening (blue) against speech energy (grey) over the speech read, each scaled
+    to its own range, with each /m b p/ heard shaded: green where the lips met, red where they stayed open."""
+    series = evidence.get("series") or {}
+    times = [float(t) for t in series.get("time", [])]
+    if len(times) < 2:
+        return ""
+    left, right, top, bottom = 48, 16, 12, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    start, end = times[0], max(times[-1], times[0] + 1e-6)
+
+    def sx(x: float) -> float:
+        return left + plot_w * (min(max(x, start), end) - start) / (end - start)
+
+    def line(values: list[float], colour: str, dash: str = "") -> str:
+        low, high = min(values), max(values)
+        scale = (high - low) or 1.0
+        points = " ".join(
+            f"{sx(t):.1f},{top + plot_h * (1 - (v - low) / scale):.1f}" for t, v in zip(times, values, strict=False)
+        )
+        extra = f' stroke-dasharray="{dash}"' if dash else ""
+        return f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="1.5"{extra}/>'
+
+    parts = [
+        f'<svg class="timeline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        'aria-labelledby="speech-title"><title id="speech-title">Mouth opening against speech energy</title>'
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafafa" stroke="#999"/>'
+    ]
+    for a, b, closed in series.get("bilabials", []):
+        colour = "#1e6b34" if closed else "#b3261e"
+        parts.append(
+            f'<rect x="{sx(a):.1f}" y="{top}" width="{max(sx(b) - sx(a), 2):.1f}" height="{plot_h}" '
+            f'fill="{colour}" fill-opacity="0.18"><title>/m b p/ at {a:.2f} s: lips '
+            f"{'met' if closed else 'stayed open'}</title></rect>"
+        )
+    if series.get("energy"):
+        parts.append(line([float(v) for v in series["energy"]], "#777", "4 3"))
+    parts.append(line([float(v) for v in series["opening"]], "#1f4e8c"))
+    step = _step(end - start)
+    tick = math.ceil(start / step) * step
+    while tick <= end + 1e-9:
+        x = sx(tick)
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 4}" stroke="#666"/>'
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">{_seconds(tick)}</text>'
+        )
+        tick += step
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" font-size="12" text-anchor="middle">seconds</text></svg>'
+    )
+    return "".join(parts)
+
+
+def _speech_figure(name: str, cue: Scan | None) -> str:
+    if not cue or not cue.get("applied") or not cue.get("evidence"):
+        return ""
+    plot = speech_svg(cue["evidence"])
+    if not plot:
+        return ""
+    caption = (
+        f"{name}: mouth opening (blue) against speech energy (grey, dashed), each scaled to its own range; shaded: "
+        "each /m b p/ heard, green where the lips met, red where they stayed open. "
+        f"{speech_words(cue['evidence']).capitalize()}."
+    )
+    return f"<figure>{plot}<figcaption>{_e(caption)}</figcaption></figure>"
 
 
 def _step(span: float, most: int = 10) -> float:

@@ -66,17 +66,25 @@ def on_scale(probability: float, own_threshold: float, threshold: float) -> floa
 @dataclass
 class Cue:
     """What one branch says about a track: its score on the verdict's scale (None when it did not apply, with
-    the reason), and for the temporal branch its own probability."""
+    the reason), for the temporal and speech branches their own probability, whether it counts towards the
+    track's score (``fused``: a cue that has not earned it is reported only) and what it rests on
+    (``evidence``)."""
 
     score: float | None
     applied: bool
     reason: str | None = None
     probability: float | None = None
+    fused: bool = True
+    evidence: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"score": _round(self.score), "applied": self.applied, "reason": self.reason}
         if self.probability is not None:
             out["probability"] = _round(self.probability)
+        if not self.fused:
+            out["fused"] = False
+        if self.evidence is not None:
+            out["evidence"] = self.evidence
         return out
 
 
@@ -96,8 +104,8 @@ class Track:
 
     @property
     def score(self) -> float:
-        """The highest of the track's cues (the frame branch's mean when it has no other)."""
-        scores = [cue.score for cue in self.cues.values() if cue.score is not None]
+        """The highest of the track's fused cues (the frame branch's mean when it has no other)."""
+        scores = [cue.score for cue in self.cues.values() if cue.score is not None and cue.fused]
         return max(scores) if scores else self.blend_score
 
     def to_dict(self) -> dict[str, Any]:

@@ -21,6 +21,13 @@ Crowds: in a video frame the ``max_faces`` largest faces are scored (default 20:
 its faces, times every sampled frame); in a still, every face found, unless ``max_still_faces`` caps it too. The
 result's ``unscored`` counts the faces found but not scored (beyond the cap, or too small) and says why.
 
+With the speech cue on (by default, where its parts are installed: the ``speech`` extra), a video's sound is listened
+to first (:class:`~unmask.speech.Listener`): where someone speaks, every frame of the stretch of speech it picks
+(a :class:`~unmask.media.Window`, a few seconds) is read too, its faces followed from frame to frame, and each
+track's mouth over it is read against the sound (:func:`~unmask.speech.read_lips`): the ``speech`` cue, on the same
+scale, with its evidence. It counts towards the track's score only where its calibration says it has earned it
+(``fused``); otherwise it is reported only. A clip without sound costs one look at its container.
+
 The scanner checks its arguments when it is made: a threshold outside [0, 1], ``max_faces``, ``max_still_faces``
 or ``min_track_frames`` under 1 or a negative ``min_score_face`` raise ``ValueError`` (``sampling`` and the
 analyzer check their own).
@@ -44,9 +51,22 @@ from unmask.faces import FaceAnalyzer
 from unmask.faces.align import AlignedFace
 from unmask.faces.analyzer import as_rgb_uint8
 from unmask.faces.pipeline import MAX_FACES, track_faces
-from unmask.media import Burst, Frame, Limits, MediaInfo, Sampling, expected_frames, probe, read_frames, sha256_of
+from unmask.media import (
+    Burst,
+    Frame,
+    Limits,
+    MediaInfo,
+    Sampling,
+    Window,
+    expected_frames,
+    probe,
+    read_frames,
+    sha256_of,
+)
 from unmask.models import FakeClassifier
 from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
+from unmask.speech import Hearing, LipReading, Listener, MouthSeries, load_calibration, mouth_series, read_lips
+from unmask.speech import unavailable as speech_unavailable
 from unmask.verdict.result import (
     Cue,
     FaceScore,
@@ -60,6 +80,7 @@ from unmask.verdict.result import (
 )
 
 TEMPORAL_OFF = "the temporal branch is off in this scan (--temporal turns it on; its model card says why it is off)"
+SPEECH_OFF = "the speech cue is off in this scan"
 TEMPORAL_MIN_FRAMES = 8  # over fewer frames real tracks of the training clips scored as high as forgeries
 
 DEFAULT_SAMPLING = Sampling(count=32)
@@ -82,6 +103,7 @@ class _Tally:
     beyond: int = 0
     largest: float = 0.0
     temporal_s: float = 0.0
+    speech_s: float = 0.0
 
 
 class Scanner:
@@ -100,6 +122,7 @@ class Scanner:
         threshold: float | None = None,
         transform: Callable[[np.ndarray], np.ndarray] | None = None,
         temporal: TemporalClassifier | bool | None = None,
+        speech: Listener | bool | None = None,
     ) -> None:
         if threshold is not None and not 0 <= threshold <= 1:
             raise ValueError(f"threshold must lie in [0, 1], not {threshold:g}")
@@ -117,6 +140,15 @@ class Scanner:
         if temporal is True:
             temporal = TemporalClassifier(TEMPORAL_CARD)
         self.temporal = temporal or None
+        # The speech cue: on unless turned off; where its parts are missing, the cue says so.
+        self.speech_missing = speech_unavailable() if speech is not False else None
+        if speech is False:
+            self.listener: Listener | None = None
+        elif isinstance(speech, Listener):
+            self.listener, self.speech_missing = speech, None
+        else:
+            self.listener = Listener() if self.speech_missing is None else None
+        self.speech_on = speech is not False
         self.analyzer = analyzer or FaceAnalyzer()
         self.sampling = sampling
         self.limits = limits
@@ -133,11 +165,11 @@ class Scanner:
         """The frames the temporal branch reads in a video, beside ``sampling`` (None with the branch off)."""
         return self.temporal.burst if self.temporal is not None else None
 
-    def _frames(self, source: Source, info: MediaInfo | None) -> Iterator[Frame]:
+    def _frames(self, source: Source, info: MediaInfo | None, window: Window | None) -> Iterator[Frame]:
         if isinstance(source, np.ndarray):
             frames: Iterator[Frame] = iter([Frame(image=as_rgb_uint8(source), index=0, time=None)])
         else:
-            frames = read_frames(source, self.sampling, self.limits, info=info, burst=self.burst)
+            frames = read_frames(source, self.sampling, self.limits, info=info, burst=self.burst, window=window)
         for frame in frames:
             if self.transform is not None:
                 frame = dataclasses.replace(frame, image=self.transform(frame.image))
@@ -182,6 +214,7 @@ class Scanner:
             "faces_s": tally.faces_s,
             "model_s": tally.model_s,
             "temporal_s": tally.temporal_s,
+            "speech_s": tally.speech_s,
             "total_s": time.perf_counter() - started,
         }
         return result
@@ -221,10 +254,17 @@ class Scanner:
         cap = self.max_faces if video else self.max_still_faces
         tracks: dict[int, Track] = {}
         sequences: dict[int, list[tuple[AlignedFace, float | None]]] = {}
+        mouths: dict[int, tuple[list[float], list[np.ndarray]]] = {}
         burst = video and self.temporal is not None
-        expected = 1 if info is None else expected_frames(info, self.sampling, self.burst if burst else None)
+        hearing = self._listen(source, info) if video else None
+        if hearing is not None:
+            tally.speech_s += hearing.seconds
+        window = hearing.window if hearing is not None else None
+        if window is not None and result.sampling is not None:
+            result.sampling += f"; for the speech cue, {window.describe()}"
+        expected = 1 if info is None else expected_frames(info, self.sampling, self.burst if burst else None, window)
         loop = track_faces(
-            self._frames(source, info),
+            self._frames(source, info, window),
             self.analyzer,
             track=video,
             contract=self.contract,
@@ -238,8 +278,16 @@ class Scanner:
             if burst and frame.burst:
                 for track_id, (_, crop) in zip(ids, scorable, strict=True):
                     sequences.setdefault(track_id, []).append((crop, frame.time))
-            if not frame.sampled:  # a burst frame only: found and tracked for the temporal branch, not scored
-                tally.temporal_s += found.seconds
+            if frame.window and frame.time is not None:
+                for face in faces:
+                    times, meshes = mouths.setdefault(face.track_id or 0, ([], []))
+                    times.append(frame.time)
+                    meshes.append(face.landmarks[:, :2])
+            if not frame.sampled:  # a burst or window frame only: found and tracked for its branch, not scored
+                if frame.burst:
+                    tally.temporal_s += found.seconds
+                else:
+                    tally.speech_s += found.seconds
                 if progress is not None:
                     progress(done, expected)
                 continue
@@ -269,9 +317,11 @@ class Scanner:
             if progress is not None:
                 progress(done, expected)
         needed = min(self.min_track_frames, len(result.frames)) if video else 1
+        readings = self._read_lips(hearing, mouths, tally)
         for track in tracks.values():
             track.usable = len(track.frames) >= needed
             self._cues(track, sequences.get(track.id, []), video, tally)
+            track.cues["speech"] = self._speech_cue(video, hearing, readings.get(track.id))
         result.faces = sorted(tracks.values(), key=lambda track: track.id)
         result.unscored = self._unscored(tally, cap, video)
 
@@ -294,6 +344,43 @@ class Scanner:
             f"{'; '.join(why)}"
         )
         return unscored
+
+    def _listen(self, source: Source, info: MediaInfo | None) -> Hearing | None:
+        """What the video's sound says (None for an array or with the speech cue off or not installed)."""
+        if self.listener is None or isinstance(source, np.ndarray) or info is None:
+            return None
+        return self.listener(source, info.duration_s)
+
+    def _read_lips(
+        self, hearing: Hearing | None, mouths: dict[int, tuple[list[float], list[np.ndarray]]], tally: _Tally
+    ) -> dict[int, LipReading]:
+        if hearing is None:
+            return {}
+        tick = time.perf_counter()
+        series: dict[int, MouthSeries] = {
+            track: mouth_series(np.stack(meshes), np.array(times)) for track, (times, meshes) in mouths.items()
+        }
+        readings = read_lips(hearing, series)
+        tally.speech_s += time.perf_counter() - tick
+        return readings
+
+    def _speech_cue(self, video: bool, hearing: Hearing | None, reading: LipReading | None) -> Cue:
+        """The ``speech`` cue of a track: on the verdict's scale where it applied, else why not."""
+        fused = self.listener is not None and load_calibration().fused
+        if not video:
+            return Cue(None, False, "a still image: there is no sound to compare the lips with", fused=fused)
+        if not self.speech_on:
+            return Cue(None, False, SPEECH_OFF, fused=fused)
+        if hearing is None:
+            return Cue(None, False, self.speech_missing or "the sound was not listened to", fused=fused)
+        if reading is None:
+            reason = hearing.problem or "the face is not in the frames of the stretch of speech that was read"
+            return Cue(None, False, reason, fused=fused)
+        if not reading.applied or reading.probability is None:
+            return Cue(None, False, reading.reason, fused=fused)
+        calibration = load_calibration()
+        score = on_scale(reading.probability, calibration.own_threshold, self.threshold)
+        return Cue(score, True, probability=reading.probability, fused=fused, evidence=reading.evidence)
 
     def _cues(self, track: Track, sequence: list[tuple[AlignedFace, float | None]], video: bool, tally: _Tally) -> None:
         """The track's cues: the frame branch's mean score (``blend``) and, for videos, the temporal branch's
