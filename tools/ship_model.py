@@ -90,8 +90,9 @@ def limitations(families: dict, records: list[dict], point: dict) -> list[str]:
     ]
 
 
-def held_out_items(train_json: dict) -> list[Item]:
-    """The training files the run held out (split_by_source's files, all of their crops), as real items."""
+def held_out_items(train_json: dict, data: Path) -> list[Item]:
+    """The training files the run held out (split_by_source's files, all of their crops), as real items; a path
+    under ``train_real`` is found under ``data`` (the paths were recorded relative to where faces were extracted)."""
     sources = set()
     for folder in train_json["data"]:
         with open(Path(folder) / "index.jsonl", encoding="utf-8") as index:
@@ -101,7 +102,12 @@ def held_out_items(train_json: dict) -> list[Item]:
                     sources.add(record["path"])
     ordered = sorted(sources)
     held = ordered[HELD_OUT_EVERY // 2 :: HELD_OUT_EVERY]  # as unmask.forge.sources.split_by_source picks them
-    return [Item(Path(path), path, "real", "original", "train_real_held_out") for path in held]
+    items = []
+    for path in held:
+        parts = Path(path).parts
+        where = data.joinpath(*parts[parts.index("train_real") :]) if "train_real" in parts else Path(path)
+        items.append(Item(where, path, "real", "original", "train_real_held_out"))
+    return items
 
 
 def main() -> int:
@@ -146,7 +152,7 @@ def main() -> int:
     items = load_dataset(labels)
     _, records = evaluate(items, eval_dir, scanner, [mesonet], replicates=0, dataset=str(labels))
     # The operating point: per file, on real files never trained on (see unmask.evaluate.families).
-    held = held_out_items(train_json)
+    held = held_out_items(train_json, args.data)
     _, held_records = evaluate(held, args.run / "held-out-eval", scanner, replicates=0, dataset="train_real held out")
     pool = held_records + [
         r for r in records if r["label"] == "real" and (kind_of(r["key"]) == "video" or r["group"] == "ciplab")
