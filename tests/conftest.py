@@ -2,6 +2,10 @@
 
 The real data lives outside the project (``UNMASK_DATA``, default ``../shared/data``); tests that need it are
 skipped when it is absent, except under CI (``CI=true``), where its absence is an error.
+
+Hypothesis (the fuzz tests, ``tests/*/test_fuzz*.py``) runs with the ``ci`` profile: a few examples per test, the
+whole set well under a minute, and no per-example deadline (the machines are shared, so timings vary).
+``UNMASK_FUZZ_PROFILE=fuzz`` (what ``make fuzz`` sets) runs the same tests with many more examples.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from PIL import Image
 from skimage import data as skimage_data
 
@@ -18,6 +24,14 @@ from mediagen import pan, png_of_size, two_faces
 from unmask.media import write_video
 
 ROOT = Path(__file__).resolve().parents[1]
+
+hypothesis_settings.register_profile(
+    "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.register_profile(
+    "fuzz", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.load_profile(os.environ.get("UNMASK_FUZZ_PROFILE", "ci"))
 
 
 def shared_data_path() -> Path:

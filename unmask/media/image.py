@@ -8,6 +8,7 @@ The pixel limit is checked on the header's size, before any pixel is decoded.
 from __future__ import annotations
 
 import re
+import struct
 import warnings
 from collections.abc import Callable, Iterator
 
@@ -26,7 +27,8 @@ _EXIF_ORIENTATION = 0x0112
 _ORIENTATION_ROTATION = {1: 0, 2: 0, 3: 180, 4: 180, 5: 90, 6: 90, 7: 270, 8: 270}
 # The delay browsers give GIF frames that declare none or an implausibly short one.
 _DEFAULT_FRAME_MS = 100
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError)
+# What Pillow raises on damaged data (struct.error: a header field cut short, e.g. a GIF frame's descriptor).
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError, struct.error)
 
 
 def megapixels(pixels: int) -> str:
@@ -55,18 +57,35 @@ def open_image(name: str, limits: Limits) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(name, formats=PILLOW_FORMATS)
     except Image.DecompressionBombError as err:
-        # Pillow's ceiling (never above unmask's limit) was met first: it, too, refuses before decoding.
-        found = re.search(r"\((\d+) pixels\)", str(err))
-        pixels = f"{megapixels(int(found.group(1)))} " if found else ""
-        raise MediaLimitError(
-            f"{name}: image of {pixels}exceeds the limit of {megapixels(limits.max_pixels)}; refused before decoding"
-        ) from None
+        raise _bomb(name, err, limits) from None
     except Image.UnidentifiedImageError:
         raise CorruptMediaError(f"{name}: damaged image header, cannot be decoded") from None
     except _DECODE_ERRORS as err:
         raise CorruptMediaError(f"{name}: damaged image ({err})") from None
     check_pixels(name, image.width, image.height, limits)
     return image
+
+
+def _bomb(name: str, err: Image.DecompressionBombError, limits: Limits) -> MediaLimitError:
+    """Pillow's own ceiling (never above unmask's limit) was met first, by the image or by one frame of an
+    animation: it, too, refuses before decoding."""
+    found = re.search(r"\((\d+) pixels\)", str(err))
+    pixels = f"{megapixels(int(found.group(1)))} " if found else ""
+    return MediaLimitError(
+        f"{name}: image of {pixels}exceeds the limit of {megapixels(limits.max_pixels)}; refused before decoding"
+    )
+
+
+def _count_frames(name: str, image: Image.Image, limits: Limits) -> int:
+    """The frames of an image (1 for a still); Pillow reads every frame's header to count them."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return int(getattr(image, "n_frames", 1) or 1)
+    except Image.DecompressionBombError as err:
+        raise _bomb(name, err, limits) from None
+    except _DECODE_ERRORS as err:
+        raise CorruptMediaError(f"{name}: damaged animation ({err})") from None
 
 
 def _orientation(image: Image.Image) -> int:
@@ -117,7 +136,7 @@ def probe_image(name: str, limits: Limits) -> MediaInfo:
     """Describe an image from its header. An animated GIF, PNG or WebP is described as a video."""
     with open_image(name, limits) as image:
         fmt = image.format or "image"
-        frames = int(getattr(image, "n_frames", 1) or 1)
+        frames = _count_frames(name, image, limits)
         if frames > 1:
             frame_ms = _frame_ms(image)
             return MediaInfo(
@@ -156,6 +175,7 @@ def read_image(name: str, limits: Limits) -> np.ndarray:
 
 def _frame_to_rgb(name: str, image: Image.Image) -> np.ndarray:
     try:
+        image.load()  # first: loading a GIF frame may change its mode (a frame past the first one turns RGBA)
         return to_rgb(image)
     except UnsupportedMediaError as err:
         raise UnsupportedMediaError(f"{name}: {err}") from None
@@ -169,12 +189,18 @@ def iter_animation(name: str, limits: Limits) -> Iterator[tuple[int, float, Call
     ``decode`` must be called before the next frame is requested, as Pillow keeps one frame at a time.
     """
     with open_image(name, limits) as image:
+        frames = _count_frames(name, image, limits)
         try:
-            frames = int(getattr(image, "n_frames", 1) or 1)
             time_s = 0.0
             for index in range(frames):
-                image.seek(index)
+                with warnings.catch_warnings():  # unmask's own limit is checked right below
+                    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                    image.seek(index)
+                # A GIF frame may reach past the canvas, which then grows: the limit holds for every frame.
+                check_pixels(name, image.width, image.height, limits)
                 yield index, time_s, lambda: _frame_to_rgb(name, image)
                 time_s += _frame_ms(image) / 1000.0
+        except Image.DecompressionBombError as err:
+            raise _bomb(name, err, limits) from None
         except _DECODE_ERRORS as err:
             raise CorruptMediaError(f"{name}: truncated or damaged animation ({err})") from None
