@@ -28,6 +28,9 @@ from unmask.errors import CorruptMediaError, MediaError, MediaLimitError
 from unmask.media import Limits, Sampling, probe, read_frames, write_video
 from unmask.media.sniff import HEADER_BYTES, identify, sniff
 
+# Pillow warns of the damage it reads past in a TIFF or EXIF block (corrupt tags, truncated reads): expected here.
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
 # Small limits, so that a header mutated to claim a huge picture or a long video is refused, not decoded.
 LIMITS = Limits(max_pixels=1_000_000, max_duration_s=120.0, max_frames=2_000)
 # Seconds one example may take before it counts as a hang.
