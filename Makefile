@@ -63,7 +63,8 @@ $(BIN)/.installed-bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-# Everything BENCHMARKS.md reports: speed (faces, classifier, end to end, the server under load) and quality
+# Everything BENCHMARKS.md reports: speed (faces, classifier, end to end, the server under load and killed under a
+# stream of uploads, about 11 minutes) and quality
 # on ../shared/data/dev beside MesoNet with the robustness ladder (about an hour on 2 cores; scores are cached
 # in bench-out/dev-eval, so a second run only recomputes the metrics).
 DATA ?= ../shared/data
@@ -72,6 +73,7 @@ bench: $(BIN)/.installed-bench $(BIN)/.installed-server $(BIN)/.installed-speech
 	$(BIN)/python benchmarks/bench_faces.py
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_server.py
+	$(BIN)/python benchmarks/bench_soak.py
 	$(BIN)/python benchmarks/bench_speech.py
 	$(BIN)/unmask eval $(DATA)/dev/labels.csv -o bench-out/dev-eval --mesonet $(MODELS)/mesonet/Meso4_DF.h5 \
 		--robustness all -q

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import signal
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,10 +72,11 @@ def _animation(fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _video(codec: str = "libx264") -> bytes:
-    buffer = io.BytesIO()
-    write_video(buffer, [scene(32, 48, seed=seed) for seed in range(4)], fps=10, codec=codec)
-    return buffer.getvalue()
+def _video(suffix: str, codec: str = "libx264") -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"clip{suffix}"  # the container follows the suffix
+        write_video(path, [scene(32, 48, seed=seed) for seed in range(4)], fps=10, codec=codec)
+        return path.read_bytes()
 
 
 # Valid files of every format the readers take, a few hundred bytes to a few KB each: the seeds of mutation.
@@ -91,7 +93,10 @@ SEEDS = {
     "webp": _still("WEBP", quality=80),
     "webp-animated": _animation("WEBP"),
     "png-animated": _animation("PNG"),
-    "mp4": _video(),
+    "mp4": _video(".mp4"),
+    "mkv": _video(".mkv"),
+    "mpeg-ts": _video(".ts"),
+    "avi-mpeg4": _video(".avi", "mpeg4"),
 }
 
 
