@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from mediagen import scene
-from unmask.errors import CorruptMediaError, MediaError, MediaLimitError
+from unmask.errors import CorruptMediaError, MediaError, MediaLimitError, UnsupportedMediaError
 from unmask.media import Limits, Sampling, probe, read_frames, write_video
 from unmask.media.sniff import HEADER_BYTES, identify, sniff
 
@@ -104,7 +104,7 @@ GIF = SEEDS["gif-animated"]
 _GCE = b"\x21\xf9\x04"  # a GIF graphic control extension, 8 bytes, before each frame's image descriptor (',')
 SECOND = GIF.index(_GCE, GIF.index(_GCE) + 1) + 8  # the second frame's image descriptor
 THIRD = GIF.index(_GCE, SECOND) + 8
-# Inputs that broke the readers once, found by this fuzzing (2026-12-06), all in an animated GIF's later frames;
+# Inputs that broke the readers once, found by this fuzzing (2026-12-06), these in an animated GIF's later frames;
 # each with the error it must give now (None: it must be read, every frame as RGB).
 BROKE_ONCE: dict[str, tuple[bytes, type[MediaError] | None]] = {
     # DecompressionBombError from Pillow's seek() escaped as it was (a frame of 179 MP).
@@ -123,6 +123,11 @@ BROKE_ONCE: dict[str, tuple[bytes, type[MediaError] | None]] = {
         MediaLimitError,
     ),
 }
+AVI = SEEDS["avi-mpeg4"]
+STRF = AVI.index(b"strf")  # the stream format chunk: its size, then the codec's header
+# A byte put into the size of an AVI's stream format: the stream has no codec, and PyAV's codec_context is None;
+# probe_video read its width (AttributeError).
+BROKE_ONCE["an AVI stream without a codec"] = (AVI[: STRF + 5] + b"\x00" + AVI[STRF + 5 :], UnsupportedMediaError)
 
 
 @st.composite
@@ -225,6 +230,7 @@ def test_sniff_gives_a_signature_or_a_media_error(folder, data):
 @example(BROKE_ONCE["a frame descriptor cut after 10 bytes"][0])
 @example(BROKE_ONCE["a frame of 162 MP"][0])
 @example(BROKE_ONCE["a wider canvas and a third frame of 2.7 GP"][0])
+@example(BROKE_ONCE["an AVI stream without a codec"][0])
 def test_the_readers_give_frames_or_a_media_error(folder, data):
     path = _write(folder, data)
     with no_hang():

@@ -38,7 +38,10 @@ def _video_stream(name: str, container: av.container.InputContainer) -> av.video
     if not container.streams.video:
         kinds = sorted({stream.type for stream in container.streams}) or ["nothing"]
         raise UnsupportedMediaError(f"{name}: no video stream (the file holds {', '.join(kinds)})")
-    return container.streams.video[0]
+    stream = container.streams.video[0]
+    if stream.codec_context is None:  # FFmpeg knows no decoder for it (an unknown or damaged codec tag)
+        raise UnsupportedMediaError(f"{name}: the video stream's codec is unknown; it cannot be decoded")
+    return stream
 
 
 def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
