@@ -229,6 +229,16 @@ class Server:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
 
+    def wait_up(self, api: Api, timeout: float = 300) -> None:
+        """Wait until the server answers; a server that exits or never answers ends the run with its log's tail."""
+        deadline = time.monotonic() + timeout
+        while api.healthy() is None:
+            assert self.process is not None
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                tail = " | ".join(self.log.read_text(errors="replace").strip().splitlines()[-3:])
+                raise SystemExit(f"the server did not start (its log ends: {tail})")
+            time.sleep(POLL_S)
+
     def stop(self) -> int | None:
         """A clean stop (SIGINT, as Ctrl-C); its exit status, or None where it had to be killed after 60 s."""
         if self.process is None or self.process.poll() is not None:
@@ -364,7 +374,7 @@ def killer(
         server.kill9()
         killed = time.monotonic()
         server.start()
-        api.wait_healthy(300)
+        server.wait_up(api)
         kills.append(
             {
                 "at_s": round(killed - started, 1),
@@ -423,7 +433,7 @@ def main() -> int:
 
     server.start()
     try:
-        api.wait_healthy(300)
+        server.wait_up(api)
         baseline = disk(media)
         rounds = math.ceil(args.uploads / args.concurrency)
         period = args.minutes * 60 / rounds
