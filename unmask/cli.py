@@ -210,13 +210,10 @@ def _temporal_help() -> str:
     )
 
 
-def _temporal(args: argparse.Namespace) -> TemporalClassifier | bool | None:
-    """The scanner's ``temporal`` argument from --temporal / --no-temporal / --temporal-model."""
-    if args.temporal_model is None:
-        return args.temporal
-    if args.temporal is False:
+def _check_temporal(args: argparse.Namespace) -> None:
+    """--temporal-model with --no-temporal is refused."""
+    if args.temporal_model is not None and args.temporal is False:
         raise UnmaskError("--temporal-model and --no-temporal contradict each other")
-    return TemporalClassifier(args.temporal_model)
 
 
 def _add_faces(commands: Commands) -> None:
@@ -400,8 +397,7 @@ def _scan_options(args: argparse.Namespace) -> dict[str, Any]:
     """What ``unmask scan`` builds its scanner from: plain values, which travel to a cluster's workers."""
     if args.threshold is not None and not 0 <= args.threshold <= 1:
         raise CommandError(f"--threshold must lie in [0, 1], got {args.threshold:g}")
-    if args.temporal_model is not None and args.temporal is False:
-        raise UnmaskError("--temporal-model and --no-temporal contradict each other")
+    _check_temporal(args)
     return {
         "model": args.model,
         "min_face": args.min_face,
@@ -616,6 +612,7 @@ def _add_eval(commands: Commands, temporal_help: str) -> None:
     evaluate.add_argument(
         "--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates for intervals, 0 for none"
     )
+    evaluate.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP.replace("per input file", "per file"))
     _add_sampling_options(evaluate, SCAN_FRAMES)
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     evaluate.set_defaults(run=_run_eval)
@@ -644,14 +641,37 @@ def _run_eval(args: argparse.Namespace) -> Outcome:
         items = [item for item in items if any(item.key.startswith(folder) for folder in only)]
         if not items:
             raise UnmaskError(f"no file of {args.dataset} lies under {', '.join(only)}")
-    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING), temporal=_temporal(args))
+    _check_temporal(args)
+    options = {
+        "model": args.model,
+        "min_face": MIN_FACE_SIZE,
+        "tiles": True,
+        "sampling": _sampling(args, DEFAULT_SAMPLING),
+        "limits": Limits(),
+        "max_faces": None,
+        "threshold": None,
+        "temporal": args.temporal,
+        "temporal_model": args.temporal_model,
+    }
+    scanner = _build_scanner(options)  # here, it names the protocol; on a cluster, each worker builds its own
     out = Path(args.output)
-    metrics, records = evaluate(
-        items, out, scanner, peers, progress=not args.quiet, replicates=args.bootstrap, dataset=str(args.dataset)
-    )
-    ladder = None
-    if rungs:
-        ladder = run_ladder(items, out / "robustness", scanner, peers, rungs, metrics, progress=not args.quiet)
+    with contextlib.ExitStack() as stack:
+        runner = stack.enter_context(_cluster(args.cluster, _build_scanner, options)) if args.cluster else None
+        metrics, records = evaluate(
+            items,
+            out,
+            scanner,
+            peers,
+            progress=not args.quiet,
+            replicates=args.bootstrap,
+            dataset=str(args.dataset),
+            runner=runner,
+        )
+        ladder = None
+        if rungs:
+            ladder = run_ladder(
+                items, out / "robustness", scanner, peers, rungs, metrics, progress=not args.quiet, runner=runner
+            )
     page = write_summary(metrics, records, out, ladder)
     print(summary_text(metrics))
     if ladder is not None:
