@@ -902,6 +902,12 @@ def _add_serve(commands: Commands) -> None:
         "(--token, if given too, is the one named 'default')",
     )
     serve.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
+    serve.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="scan on a Dask cluster (tcp://host:8786, or local[:N]) instead of here; --workers scans are sent at "
+        "once, each upload's bytes with its task; jobs stay in the --db store (needs the 'cluster' extra)",
+    )
     serve.set_defaults(run=_run_serve)
 
 
@@ -932,6 +938,7 @@ def _run_serve(args: argparse.Namespace) -> Outcome:
             token=args.token or os.environ.get(TOKEN_ENV),
             tokens=tokens,
             model=args.model,
+            cluster=args.cluster,
         )
     except ValueError as err:  # settings that contradict each other (two names for one token)
         raise CommandError(str(err)) from None

@@ -12,15 +12,16 @@ import contextlib
 import logging
 import os
 import queue
-import time
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 from distributed import Client, Future, LocalCluster, WorkerPlugin, as_completed, get_worker
 
 from unmask.errors import UnmaskError, one_line
-from unmask.verdict import Scanner
+from unmask.verdict import Scanner, ScanResult
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -168,9 +169,64 @@ class Cluster:
         try:
             while not future.done():
                 stop()
-                time.sleep(poll_s)
+                with contextlib.suppress(TimeoutError):
+                    future.result(timeout=poll_s)
             return future.result()
         finally:
             if not future.done():
                 future.cancel()
             future.release()
+
+
+def scan_upload(scanner: Scanner, upload: tuple[str, bytes]) -> ScanResult:
+    """A task: scan a file sent as bytes (written to a scratch folder on the worker under the same name) and give
+    its result, with its pictures, naming the file as the sender does."""
+    path, data = upload
+    with tempfile.TemporaryDirectory(prefix="unmask-upload-") as folder:
+        copy = Path(folder) / Path(path).name
+        copy.write_bytes(data)
+        result = scanner.scan(copy)
+    result.path = result.source = path
+    if result.reason:
+        result.reason = result.reason.replace(str(copy), path)
+    return result
+
+
+class RemoteScanner:
+    """Stands in for a :class:`~unmask.verdict.Scanner` where a scan must run on a cluster: each ``scan`` is one
+    task, the file's bytes sent with it (the workers need no shared disk), its result with pictures sent back.
+    ``progress`` is not called with frames; it is called about once a second with ``(0, None)`` while the task
+    runs, and may raise to give up (the task is cancelled)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    def scan(
+        self,
+        source: str | os.PathLike[str],
+        on_frame: object = None,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> ScanResult:
+        if on_frame is not None:
+            raise ValueError("a scan on a cluster sends no frames back")
+        path = os.fspath(source)
+        data = self.cluster.client.scatter(Path(path).read_bytes(), hash=False)
+        future = self.cluster.client.submit(_on_worker, self.cluster.plugin, scan_upload, (path, data), pure=False)
+        try:
+            return self.cluster.wait(future, stop=lambda: progress(0, None) if progress else None, poll_s=1.0)
+        finally:
+            data.release()
+
+
+class RemoteScanners:
+    """A factory of :class:`RemoteScanner` on one connection to the cluster at ``address`` (its workers'
+    scanners made by ``build``), for the server's worker pool, which closes it when it stops."""
+
+    def __init__(self, address: str, build: ScannerBuilder) -> None:
+        self.cluster = Cluster(address, build)
+
+    def __call__(self) -> RemoteScanner:
+        return RemoteScanner(self.cluster)
+
+    def close(self) -> None:
+        self.cluster.close()
