@@ -92,3 +92,16 @@ def test_a_bad_cluster_address_is_one_line(capsys, archive, monkeypatch):
 def test_connect_refuses_what_is_not_an_address():
     with pytest.raises(ClusterError, match="local:N"):
         connect("local:two")
+
+
+def broken(scanner, item):
+    if item == 2:
+        raise ValueError("no good\nat all")
+    return item * 10
+
+
+def test_a_task_that_fails_is_said_with_its_item_and_the_others_come_back(cluster):
+    with Cluster(cluster, Scanner) as runner:
+        results = dict(runner.map(broken, range(4)))
+    assert {item: results[item] for item in (0, 1, 3)} == {0: 0, 1: 10, 3: 30}
+    assert isinstance(results[2], ClusterError) and str(results[2]) == "no good at all"

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import dask
 from distributed import Client, Future, LocalCluster, WorkerPlugin, as_completed, get_worker
 
 from unmask.errors import UnmaskError, one_line
@@ -28,6 +29,11 @@ R = TypeVar("R")
 ScannerBuilder = Callable[[], Scanner]
 Task = Callable[[Scanner, Any], Any]
 CONNECT_TIMEOUT_S = 10.0
+WORKER_SATURATION = "inf"
+"""The scheduler's ``worker-saturation`` for a local cluster (set it on a remote scheduler too: README): every
+task is sent to a worker at once, so a worker goes from one scan to the next without a round trip to the
+scheduler (its default, 1.1, holds tasks back; BENCHMARKS.md measures the difference). Tasks here are alike and
+independent; work stealing evens out the rest."""
 
 
 class ClusterError(UnmaskError):
@@ -61,14 +67,15 @@ def connect(address: str) -> tuple[Client, LocalCluster | None]:
     try:
         if workers is None:
             return Client(address, timeout=CONNECT_TIMEOUT_S), None
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
+        with dask.config.set({"distributed.scheduler.worker-saturation": WORKER_SATURATION}):
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
         return Client(cluster), cluster
     except (OSError, TimeoutError, ValueError, TypeError) as err:
         raise ClusterError(f"--cluster {address}: cannot connect: {one_line(err, 200)}") from None
@@ -154,14 +161,15 @@ class Cluster:
         finishes, in no set order; a task that failed (a worker that died on it again and again) gives a
         :class:`ClusterError` in place of its result. Each result is released once yielded."""
         pending: dict[Future, T] = {self.submit(task, item): item for item in items}
-        for future in as_completed(list(pending)):
+        # Results gathered by the client's event loop, in batches: no round trip from this thread per result.
+        for future, result in as_completed(list(pending), with_results=True, raise_errors=False):
             item = pending.pop(future)
-            try:
-                yield item, future.result()
-            except Exception as err:  # noqa: BLE001 - one input's failure is said with its input
-                yield item, ClusterError(one_line(err, 300) or type(err).__name__)
-            finally:
-                future.release()
+            future.release()
+            if future.status == "error":  # the result is the task's exc_info (type, exception, traceback)
+                error = result[1] if isinstance(result, tuple) else result
+                yield item, ClusterError(one_line(error, 300))
+            else:
+                yield item, result
 
     def wait(self, future: Future, stop: Callable[[], bool], poll_s: float = 0.25) -> Any:
         """The result of ``future``, checking ``stop()`` every ``poll_s`` seconds (which may raise, to give up:
