@@ -34,6 +34,12 @@ WORKER_SATURATION = "inf"
 task is sent to a worker at once, so a worker goes from one scan to the next without a round trip to the
 scheduler (its default, 1.1, holds tasks back; BENCHMARKS.md measures the difference). Tasks here are alike and
 independent; work stealing evens out the rest."""
+LOCAL_CONFIG = {
+    "distributed.scheduler.worker-saturation": WORKER_SATURATION,
+    # Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, which makes glibc hand every freed array back to
+    # the system and fault it in again at the next frame: a scan took 25 ms instead of 17-20 (BENCHMARKS.md).
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
 
 
 class ClusterError(UnmaskError):
@@ -67,7 +73,7 @@ def connect(address: str) -> tuple[Client, LocalCluster | None]:
     try:
         if workers is None:
             return Client(address, timeout=CONNECT_TIMEOUT_S), None
-        with dask.config.set({"distributed.scheduler.worker-saturation": WORKER_SATURATION}):
+        with dask.config.set(LOCAL_CONFIG):
             cluster = LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,
