@@ -1,6 +1,8 @@
 import json
 import os
 import signal
+import subprocess
+import sys
 
 import jsonschema
 import pyarrow.parquet as pq
@@ -105,3 +107,30 @@ def test_a_task_that_fails_is_said_with_its_item_and_the_others_come_back(cluste
         results = dict(runner.map(broken, range(4)))
     assert {item: results[item] for item in (0, 1, 3)} == {0: 0, 1: 10, 3: 30}
     assert isinstance(results[2], ClusterError) and str(results[2]) == "no good at all"
+
+
+def test_archive_options_that_do_not_fit_are_one_line(capsys, archive, tmp_path):
+    code, _, err = run(capsys, "scan", archive, "--output", tmp_path / "r.csv")
+    assert code == 2 and err.startswith(f"unmask: error: {tmp_path / 'r.csv'}: --output must end in .parquet")
+    code, _, err = run(capsys, "scan", archive, "--output", tmp_path / "r.jsonl", "--report", tmp_path / "pages")
+    assert code == 2 and err.startswith("unmask scan: error: --heatmaps and --report are for scans of a few files")
+    code, _, err = run(capsys, "scan", archive, "--output", tmp_path / "r.jsonl", "--format", "json")
+    assert code == 2 and "use jsonl" in err
+
+
+def test_a_scan_killed_mid_run_resumes_and_stores_every_file_once(archive, tmp_path):
+    """`unmask scan --output` here (no cluster), killed with SIGKILL after its first results, then run again."""
+    out = tmp_path / "r.parquet"
+    argv = [sys.executable, "-m", "unmask", "scan", "-q", "--format", "jsonl", str(archive), "--output", str(out)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    first = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    seen = [first.stdout.readline() for _ in range(3)]
+    first.kill()
+    first.wait()
+    assert all(seen) and not list(out.glob("part-*"))  # killed before any part was written: all in the journal
+    second = subprocess.run([a for a in argv if a != "-q"], capture_output=True, text=True, env=env, timeout=300)
+    assert second.returncode == 1, second.stderr  # notes.jpg is an error verdict
+    summary = second.stderr.strip().splitlines()[-1]  # unmask: 12 inputs: N skipped (already in ...), ...
+    skipped = int(summary.split(" skipped")[0].rsplit(" ", 1)[1])
+    assert 3 <= skipped < 12
+    assert sorted(record["path"] for record in read_parquet(out)) == inputs_of(archive)

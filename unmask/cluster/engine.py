@@ -60,10 +60,11 @@ def local_workers(address: str) -> int | None:
 
 
 def threads_per_scan(address: str) -> int:
-    """The threads each scanner may use: the cores shared out between the workers of a local cluster; 0 (the
-    libraries' default) on a remote one, whose workers own their machines."""
+    """The threads each scanner may use: the cores shared out between the workers of a local cluster of more
+    than one; 0 (the libraries' default, as a plain scan has) for one worker, or on a remote cluster, whose
+    workers own their machines (start one single-threaded worker process per core there)."""
     workers = local_workers(address)
-    return 0 if workers is None else max(1, (os.cpu_count() or 1) // workers)
+    return 0 if workers is None or workers == 1 else max(1, (os.cpu_count() or 1) // workers)
 
 
 def connect(address: str) -> tuple[Client, LocalCluster | None]:
