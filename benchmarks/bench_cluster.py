@@ -91,20 +91,6 @@ def scheduler_cost(workers: int, tasks: int) -> tuple[float, float]:
     return startup, per_task
 
 
-def held_back_cost(workers: int, tasks: int) -> float:
-    """Seconds per no-op task with Dask's default worker-saturation (1.1: tasks held at the scheduler)."""
-    import logging
-
-    from distributed import Client, LocalCluster, as_completed
-
-    local = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR)
-    with local, Client(local) as client:
-        list(as_completed(client.map(abs, range(-50, 0)), with_results=True))  # warm
-        start = time.perf_counter()
-        done = sum(1 for _ in as_completed(client.map(abs, range(-tasks, 0)), with_results=True))
-        return (time.perf_counter() - start) / done
-
-
 def client_cost(records: list[dict], folder: Path) -> float:
     """Seconds per result stored by the client (Parquet and JSONL, as `--output` does)."""
     start = time.perf_counter()
@@ -159,21 +145,20 @@ def main() -> None:
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
     costs = {workers: scheduler_cost(workers, args.noop) for workers in (1, 2)}
-    held = {workers: held_back_cost(workers, args.noop) for workers in (1, 2)}
     write = client_cost(records, work)
     print("\nModel parts, measured:\n")
     print(
         "| workers | start-up S (s) | compute c per task (ms) | scheduler s per no-op task (ms) | "
-        "the same, Dask's default worker-saturation (ms) | overhead per task (ms) |"
+        "overhead per task (ms) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|")
     for workers in (1, 2):
         startup, per_task = costs[workers]
         name = f"`--cluster local:{workers}`"
         overhead = (seconds[name] - startup) / args.files - compute[workers] / workers
         print(
             f"| {workers} | {startup:.1f} | {1000 * compute[workers]:.1f} | {1000 * per_task:.2f} | "
-            f"{1000 * held[workers]:.2f} | {1000 * overhead:.1f} |"
+            f"{1000 * overhead:.1f} |"
         )
     print(f"\nclient per result w (Parquet journal + JSONL): {1000 * write:.2f} ms")
 
@@ -188,7 +173,7 @@ def main() -> None:
         bound = "the workers" if c / workers >= s + write else "scheduler + client"
         total = startup + 100_000 * per_file
         print(f"| {workers} | {1 / per_file:.0f} | {bound} | {total / 60:.1f} |")
-    raw = {"seconds": seconds, "cpu_s": cpu, "compute_s": compute, "scheduler": costs, "held_back": held}
+    raw = {"seconds": seconds, "cpu_s": cpu, "compute_s": compute, "scheduler": costs}
     print(json.dumps({**raw, "client_s": write}), file=sys.stderr)
 
 

@@ -29,13 +29,7 @@ R = TypeVar("R")
 ScannerBuilder = Callable[[], Scanner]
 Task = Callable[[Scanner, Any], Any]
 CONNECT_TIMEOUT_S = 10.0
-WORKER_SATURATION = "inf"
-"""The scheduler's ``worker-saturation`` for a local cluster (set it on a remote scheduler too: README): every
-task is sent to a worker at once, so a worker goes from one scan to the next without a round trip to the
-scheduler (its default, 1.1, holds tasks back; BENCHMARKS.md measures the difference). Tasks here are alike and
-independent; work stealing evens out the rest."""
 LOCAL_CONFIG = {
-    "distributed.scheduler.worker-saturation": WORKER_SATURATION,
     # Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, which makes glibc hand every freed array back to
     # the system and fault it in again at the next frame: a scan took 25 ms instead of 17-20 (BENCHMARKS.md).
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
