@@ -31,7 +31,7 @@ Task = Callable[[Scanner, Any], Any]
 CONNECT_TIMEOUT_S = 10.0
 LOCAL_CONFIG = {
     # Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, which makes glibc hand every freed array back to
-    # the system and fault it in again at the next frame: a scan took 25 ms instead of 17-20 (BENCHMARKS.md).
+    # the system and fault it in again at the next frame: a scan took 32-35 ms instead of 25-26 (BENCHMARKS.md).
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
 }
 
