@@ -67,11 +67,12 @@ $(BIN)/.installed-bench: $(BIN)/.installed
 # in bench-out/dev-eval, so a second run only recomputes the metrics).
 DATA ?= ../shared/data
 MODELS ?= ../shared/models
-bench: $(BIN)/.installed-bench $(BIN)/.installed-server $(BIN)/.installed-speech
+bench: $(BIN)/.installed-bench $(BIN)/.installed-server $(BIN)/.installed-speech $(BIN)/.installed-cluster
 	$(BIN)/python benchmarks/bench_faces.py
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_server.py
 	$(BIN)/python benchmarks/bench_speech.py
+	$(BIN)/python benchmarks/bench_cluster.py --files 1000 --noop 500
 	$(BIN)/unmask eval $(DATA)/dev/labels.csv -o bench-out/dev-eval --mesonet $(MODELS)/mesonet/Meso4_DF.h5 \
 		--robustness all -q
 
