@@ -160,7 +160,8 @@ class Cluster:
     def map(self, task: Callable[[Scanner, T], R], items: Iterable[T]) -> Iterator[tuple[T, R | ClusterError]]:
         """Run ``task(scanner, item)`` for each item, one task each, and yield ``(item, result)`` as each
         finishes, in no set order; a task that failed (a worker that died on it again and again) gives a
-        :class:`ClusterError` in place of its result. Each result is released once yielded."""
+        :class:`ClusterError` in place of its result. Each result is released once yielded. The task travels with
+        each item (not scattered once: scattered data dies with the workers that hold it, a task does not)."""
         pending: dict[Future, T] = {self.submit(task, item): item for item in items}
         # Results gathered by the client's event loop, in batches: no round trip from this thread per result.
         for future, result in as_completed(list(pending), with_results=True, raise_errors=False):

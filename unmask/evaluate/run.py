@@ -288,7 +288,8 @@ def evaluate(
         open(cache_path, "a", encoding="utf-8") as cache,
         tqdm(total=len(items), initial=len(scored), desc=desc, unit="file", disable=not progress) as bar,
     ):
-        for item, record in runner.map(task, missing):
+        # absolute paths: a cluster's workers do not share this process's working folder
+        for item, record in runner.map(task, [replace(item, path=Path(item.path).absolute()) for item in missing]):
             bar.update()
             if isinstance(record, Exception):
                 tqdm.write(f"unmask: {item.path}: not scored (a re-run tries it again): {record}", file=sys.stderr)
