@@ -134,3 +134,9 @@ def test_a_scan_killed_mid_run_resumes_and_stores_every_file_once(archive, tmp_p
     skipped = int(summary.split(" skipped")[0].rsplit(" ", 1)[1])
     assert 3 <= skipped < 12
     assert sorted(record["path"] for record in read_parquet(out)) == inputs_of(archive)
+
+
+def test_a_scanner_the_workers_cannot_load_is_one_line(capsys, archive, cluster, tmp_path):
+    code, out, err = run(capsys, "scan", archive, "--cluster", cluster, "--model", tmp_path / "none.json")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"unmask: error: --cluster {cluster}: the workers cannot load the scanner: ")

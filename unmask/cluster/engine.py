@@ -121,6 +121,11 @@ def _on_worker(plugin: str, task: Task, item: Any) -> Any:
     return get_worker().plugins[plugin].run(task, item)
 
 
+def _plugin_failure(plugin: str, dask_worker: Any = None) -> str | None:
+    """Why a worker's plugin could not build its scanner (None: it could); run on each worker by ``client.run``."""
+    return dask_worker.plugins[plugin].failure
+
+
 class Cluster:
     """A client with a scanner plugin on every worker: ``map`` runs one task per item and yields each item with
     its result as it finishes. A context manager; closing it removes the plugin (and stops a local cluster)."""
@@ -131,9 +136,13 @@ class Cluster:
         self.plugin = f"unmask-scanner-{uuid.uuid4().hex[:12]}"
         try:
             self.client.register_plugin(ScannerPlugin(build), name=self.plugin)
+            failures = {failure for failure in self.client.run(_plugin_failure, self.plugin).values() if failure}
         except Exception as err:  # noqa: BLE001 - whatever the scheduler answered, said in one line
             self.close()
             raise ClusterError(f"--cluster {address}: cannot set up the workers: {one_line(err, 200)}") from None
+        if failures:  # a bad model card: said once, not once per input
+            self.close()
+            raise ClusterError(f"--cluster {address}: the workers cannot load the scanner: {min(failures)}")
 
     def __enter__(self) -> Cluster:
         return self
