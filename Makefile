@@ -34,6 +34,11 @@ $(BIN)/.installed-server: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test,server]'
 	touch $@
 
+# `--cluster` and `--output NAME.parquet`: Dask (dask.distributed) and pyarrow.
+$(BIN)/.installed-cluster: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,cluster]'
+	touch $@
+
 $(BIN)/.installed-chromium: $(BIN)/.installed
 	(command -v chromium && command -v chromedriver) >/dev/null || \
 		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
@@ -46,7 +51,8 @@ $(BIN)/.installed-speech: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet --no-deps silero-vad==6.2.3
 	touch $@
 
-test: $(BIN)/.installed-train $(BIN)/.installed-server $(BIN)/.installed-chromium $(BIN)/.installed-speech
+test: $(BIN)/.installed-train $(BIN)/.installed-server $(BIN)/.installed-chromium $(BIN)/.installed-speech \
+		$(BIN)/.installed-cluster
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -69,12 +75,13 @@ $(BIN)/.installed-bench: $(BIN)/.installed
 # in bench-out/dev-eval, so a second run only recomputes the metrics).
 DATA ?= ../shared/data
 MODELS ?= ../shared/models
-bench: $(BIN)/.installed-bench $(BIN)/.installed-server $(BIN)/.installed-speech
+bench: $(BIN)/.installed-bench $(BIN)/.installed-server $(BIN)/.installed-speech $(BIN)/.installed-cluster
 	$(BIN)/python benchmarks/bench_faces.py
 	$(BIN)/python benchmarks/bench_scan.py
 	$(BIN)/python benchmarks/bench_server.py
 	$(BIN)/python benchmarks/bench_soak.py
 	$(BIN)/python benchmarks/bench_speech.py
+	$(BIN)/python benchmarks/bench_cluster.py --files 1000 --noop 500
 	$(BIN)/unmask eval $(DATA)/dev/labels.csv -o bench-out/dev-eval --mesonet $(MODELS)/mesonet/Meso4_DF.h5 \
 		--robustness all -q
 

@@ -10,13 +10,16 @@ silently, as other command-line tools do. Errors are one line, worded by :func:`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -29,16 +32,22 @@ from unmask.forge.forgeries import KINDS
 from unmask.media import Limits, MediaInfo, Sampling, collect_inputs, probe
 from unmask.models import FakeClassifier
 from unmask.models.temporal import TemporalClassifier, on_by_default
-from unmask.report import HEADER, HeatmapWriter, contact_sheet
+from unmask.report import HEADER, HeatmapWriter, contact_sheet, format_row
 from unmask.train.config import HISTORIES, features_named
 from unmask.train.config import TemporalConfig as TemporalDefaults
 from unmask.train.config import TrainConfig as TrainDefaults
 from unmask.verdict import DEFAULT_SAMPLING, Scanner
+from unmask.verdict.batch import InProcess, Runner
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 # What scan and eval read of a video by default.
 SCAN_FRAMES = f"{DEFAULT_SAMPLING.count} evenly spaced; the temporal branch reads its own burst mid-clip"
 Commands = argparse._SubParsersAction
+CLUSTER_HELP = (
+    "run the scans on a Dask cluster (needs the 'cluster' extra): the scheduler's address (tcp://host:8786), or "
+    "local[:N] for N worker processes on this machine (default: one per core); one task per input file, the "
+    "models loaded once per worker. Workers must see the inputs at the same paths"
+)
 
 
 class CommandError(UnmaskError):
@@ -201,13 +210,10 @@ def _temporal_help() -> str:
     )
 
 
-def _temporal(args: argparse.Namespace) -> TemporalClassifier | bool | None:
-    """The scanner's ``temporal`` argument from --temporal / --no-temporal / --temporal-model."""
-    if args.temporal_model is None:
-        return args.temporal
-    if args.temporal is False:
+def _check_temporal(args: argparse.Namespace) -> None:
+    """--temporal-model with --no-temporal is refused."""
+    if args.temporal_model is not None and args.temporal is False:
         raise UnmaskError("--temporal-model and --no-temporal contradict each other")
-    return TemporalClassifier(args.temporal_model)
 
 
 def _add_faces(commands: Commands) -> None:
@@ -337,6 +343,16 @@ def _add_scan(commands: Commands, temporal_help: str) -> None:
     scan.add_argument(
         "--threshold", type=_number, metavar="T", help="call a face fake at or above this score (default: the card's)"
     )
+    archive = scan.add_argument_group("archives")
+    archive.add_argument(
+        "--output",
+        action="append",
+        metavar="FILE",
+        help="store each result as it comes back in FILE: NAME.parquet (a folder of Parquet parts, one row per "
+        "input) or NAME.jsonl; repeatable. Running the same command again skips the inputs already stored there "
+        "(same path and sha256), so an interrupted run resumes where it stopped",
+    )
+    archive.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
     _add_sampling_options(scan, SCAN_FRAMES)
     _add_face_options(scan, every_still_face=True)
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -361,23 +377,48 @@ def _frame_bar(name: str, quiet: bool) -> tuple[Callable[[int, int | None], None
     return advance, close
 
 
-def _run_scan(args: argparse.Namespace) -> Outcome:
+def _build_scanner(options: dict[str, Any], threads: int = 0) -> Scanner:
+    """A scanner as ``unmask scan`` configures it (``options``: :func:`_scan_options`), its models using
+    ``threads`` threads (0: their default). Called here, or on each worker of a cluster."""
+    temporal_model = options["temporal_model"]
+    return Scanner(
+        FakeClassifier(options["model"], threads=threads),
+        FaceAnalyzer(min_face_size=options["min_face"], tiles=options["tiles"], num_threads=threads or None),
+        sampling=options["sampling"],
+        limits=options["limits"],
+        max_faces=options["max_faces"] or MAX_FACES,
+        max_still_faces=options["max_faces"],
+        threshold=options["threshold"],
+        temporal=TemporalClassifier(temporal_model, threads=threads) if temporal_model else options["temporal"],
+    )
+
+
+def _scan_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``unmask scan`` builds its scanner from: plain values, which travel to a cluster's workers."""
     if args.threshold is not None and not 0 <= args.threshold <= 1:
         raise CommandError(f"--threshold must lie in [0, 1], got {args.threshold:g}")
-    sampling = _sampling(args, DEFAULT_SAMPLING)
+    _check_temporal(args)
+    return {
+        "model": args.model,
+        "min_face": args.min_face,
+        "tiles": not args.no_tiles,
+        "sampling": _sampling(args, DEFAULT_SAMPLING),
+        "limits": _limits(args),
+        "max_faces": args.max_faces,
+        "threshold": args.threshold,
+        "temporal": args.temporal,
+        "temporal_model": args.temporal_model,
+    }
+
+
+def _run_scan(args: argparse.Namespace) -> Outcome:
+    options = _scan_options(args)
+    if args.output or args.cluster:
+        return _run_archive(args, options)
     files, _ = collect_inputs(args.inputs, exclude=Path(args.heatmaps) if args.heatmaps else None)
     if not files:
         raise CommandError("no media files found in the inputs")
-    scanner = Scanner(
-        FakeClassifier(args.model),
-        FaceAnalyzer(min_face_size=args.min_face, tiles=not args.no_tiles),
-        sampling=sampling,
-        limits=_limits(args),
-        max_faces=args.max_faces or MAX_FACES,
-        max_still_faces=args.max_faces,
-        threshold=args.threshold,
-        temporal=_temporal(args),
-    )
+    scanner = _build_scanner(options)
     single = len(args.inputs) == 1 and not Path(args.inputs[0]).is_dir()
     report_folder = args.report is not None and (not single or Path(args.report).is_dir())
     results = []  # as JSON dicts: a result keeps its pictures, which a long run need not hold
@@ -401,6 +442,63 @@ def _run_scan(args: argparse.Namespace) -> Outcome:
     if args.format == "json":
         print(json.dumps(results, indent=2))
     return Outcome(len(results), sum(result["verdict"] == "error" for result in results))
+
+
+def _cluster(address: str, build: Callable[..., Scanner], *options: object) -> Runner:
+    """A runner of tasks on the Dask cluster at ``address``, each worker with a scanner from
+    ``build(*options, threads)``."""
+    try:
+        from unmask.cluster.engine import Cluster, threads_per_scan
+    except ImportError as err:
+        raise _missing_extra(err, "cluster") from None
+    return Cluster(address, functools.partial(build, *options, threads_per_scan(address)))
+
+
+def _run_archive(args: argparse.Namespace, options: dict[str, Any]) -> Outcome:
+    """``unmask scan --output/--cluster``: an archive's scans, stored as they come back, resumable."""
+    from unmask.cluster.archive import scan_archive
+    from unmask.cluster.results import open_output
+
+    if args.heatmaps or args.report:
+        raise CommandError("--heatmaps and --report are for scans of a few files, not with --output or --cluster")
+    if args.format == "json":
+        raise CommandError("--format json holds every result until the end; use jsonl (or --output) for archives")
+    outputs = [Path(output) for output in args.output or []]
+    files, _ = collect_inputs(args.inputs, exclude=next((o for o in outputs if o.suffix == ".parquet"), None))
+    if not files:
+        raise CommandError("no media files found in the inputs")
+
+    def show(record: dict[str, Any]) -> None:
+        if args.format == "table":
+            usable = sum(track["usable"] for track in record["faces"])
+            row = format_row(
+                record["verdict"], record["score"], usable, len(record["frames"]), record["path"], record["reason"]
+            )
+            tqdm.write(row)
+        else:
+            tqdm.write(json.dumps(record))
+        sys.stdout.flush()
+
+    def lost(path: str, why: str) -> None:
+        tqdm.write(f"unmask: {path}: not scanned (a re-run tries it again): {why}", file=sys.stderr)
+
+    with contextlib.ExitStack() as stack:
+        stored = [stack.enter_context(open_output(output)) for output in outputs]
+        if args.cluster:
+            runner: Runner = stack.enter_context(_cluster(args.cluster, _build_scanner, options))
+        else:
+            runner = InProcess(_build_scanner(options))
+        if args.format == "table":
+            print(HEADER, flush=True)
+        summary = scan_archive(files, stored, runner, progress=not args.quiet, on_result=show, on_lost=lost)
+    if not args.quiet:
+        where = f" (already in {', '.join(map(str, outputs))})" if summary.skipped else ""
+        print(
+            f"unmask: {summary.inputs} inputs: {summary.skipped} skipped{where}, {summary.scanned} scanned, "
+            f"{summary.errors} errors, {summary.lost} not scanned",
+            file=sys.stderr,
+        )
+    return Outcome(summary.inputs, summary.errors + summary.lost)
 
 
 def _missing_extra(err: ImportError, extra: str) -> CommandError:
@@ -514,6 +612,7 @@ def _add_eval(commands: Commands, temporal_help: str) -> None:
     evaluate.add_argument(
         "--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates for intervals, 0 for none"
     )
+    evaluate.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP.replace("per input file", "per file"))
     _add_sampling_options(evaluate, SCAN_FRAMES)
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     evaluate.set_defaults(run=_run_eval)
@@ -542,14 +641,37 @@ def _run_eval(args: argparse.Namespace) -> Outcome:
         items = [item for item in items if any(item.key.startswith(folder) for folder in only)]
         if not items:
             raise UnmaskError(f"no file of {args.dataset} lies under {', '.join(only)}")
-    scanner = Scanner(FakeClassifier(args.model), sampling=_sampling(args, DEFAULT_SAMPLING), temporal=_temporal(args))
+    _check_temporal(args)
+    options = {
+        "model": args.model,
+        "min_face": MIN_FACE_SIZE,
+        "tiles": True,
+        "sampling": _sampling(args, DEFAULT_SAMPLING),
+        "limits": Limits(),
+        "max_faces": None,
+        "threshold": None,
+        "temporal": args.temporal,
+        "temporal_model": args.temporal_model,
+    }
+    scanner = _build_scanner(options)  # here, it names the protocol; on a cluster, each worker builds its own
     out = Path(args.output)
-    metrics, records = evaluate(
-        items, out, scanner, peers, progress=not args.quiet, replicates=args.bootstrap, dataset=str(args.dataset)
-    )
-    ladder = None
-    if rungs:
-        ladder = run_ladder(items, out / "robustness", scanner, peers, rungs, metrics, progress=not args.quiet)
+    with contextlib.ExitStack() as stack:
+        runner = stack.enter_context(_cluster(args.cluster, _build_scanner, options)) if args.cluster else None
+        metrics, records = evaluate(
+            items,
+            out,
+            scanner,
+            peers,
+            progress=not args.quiet,
+            replicates=args.bootstrap,
+            dataset=str(args.dataset),
+            runner=runner,
+        )
+        ladder = None
+        if rungs:
+            ladder = run_ladder(
+                items, out / "robustness", scanner, peers, rungs, metrics, progress=not args.quiet, runner=runner
+            )
     page = write_summary(metrics, records, out, ladder)
     print(summary_text(metrics))
     if ladder is not None:
@@ -780,6 +902,12 @@ def _add_serve(commands: Commands) -> None:
         "(--token, if given too, is the one named 'default')",
     )
     serve.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
+    serve.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="scan on a Dask cluster (tcp://host:8786, or local[:N]) instead of here; --workers scans are sent at "
+        "once, each upload's bytes with its task; jobs stay in the --db store (needs the 'cluster' extra)",
+    )
     serve.set_defaults(run=_run_serve)
 
 
@@ -810,6 +938,7 @@ def _run_serve(args: argparse.Namespace) -> Outcome:
             token=args.token or os.environ.get(TOKEN_ENV),
             tokens=tokens,
             model=args.model,
+            cluster=args.cluster,
         )
     except ValueError as err:  # settings that contradict each other (two names for one token)
         raise CommandError(str(err)) from None

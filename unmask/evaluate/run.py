@@ -20,8 +20,10 @@ instant. Lines are appended; a line cut short by an interrupted run is ignored a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,6 +44,7 @@ from unmask.evaluate.metrics import (
 from unmask.evaluate.robustness import LADDER, Laundering, scratch_dir
 from unmask.media import Frame
 from unmask.verdict import FaceScore, Scanner
+from unmask.verdict.batch import InProcess, Runner
 
 SCORES_FILE = "scores.jsonl"
 BLEND, ANIMATION = "unmask:blend", "unmask:animation"
@@ -233,6 +236,24 @@ def _read_cache(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
     return cached
 
 
+def score_one(
+    scanner: Scanner, item: Item, peers: list[Peer] | None = None, laundering: Laundering | None = None
+) -> dict[str, Any] | None:
+    """A task: score one item after ``laundering`` (one rung of the robustness ladder, or None), in a scratch
+    folder of its own; None for a still in a rung for videos only. Runs here or on a cluster's worker."""
+    previous = scanner.transform
+    if laundering is not None and not laundering.videos_only:
+        scanner.transform = laundering.frame
+    try:
+        if laundering is None:
+            return score_item(scanner, item, peers or [])
+        with scratch_dir() as scratch:
+            path = laundering.file(item.path, Path(scratch))
+            return None if path is None else score_item(scanner, replace(item, path=path), peers or [])
+    finally:
+        scanner.transform = previous
+
+
 def evaluate(
     items: list[Item],
     out_dir: str | os.PathLike[str],
@@ -242,11 +263,15 @@ def evaluate(
     replicates: int = 1000,
     laundering: Laundering | None = None,
     dataset: str = "",
+    runner: Runner | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Score every item (reusing cached scores made under the same protocol), write ``scores.jsonl`` and
     ``metrics.json`` into ``out_dir``, and return the metrics and the record of each item scored.
     ``laundering`` changes the media first (one rung of the robustness ladder); ``replicates`` bootstrap
-    replicates give the 95% intervals (0: none)."""
+    replicates give the 95% intervals (0: none). The items not cached are scored by ``runner`` (default: here,
+    with ``scanner``; :class:`unmask.cluster.Cluster`: on a cluster, whose workers' scanners must be built as
+    ``scanner`` is, since ``scanner`` names the protocol); an item whose task failed there is left out, and
+    said."""
     peers = peers or []
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -254,28 +279,32 @@ def evaluate(
     proto_key = json.dumps(proto, sort_keys=True)
     cache_path = out / SCORES_FILE
     cached = _read_cache(cache_path)
-    records = []
-    previous = scanner.transform
-    if laundering is not None and not laundering.videos_only:
-        scanner.transform = laundering.frame
-    try:
-        with scratch_dir() as scratch, open(cache_path, "a", encoding="utf-8") as cache:
-            bar = tqdm(
-                items, desc=f"eval {laundering.name}" if laundering else "eval", unit="file", disable=not progress
-            )
-            for item in bar:
-                record = cached.get((item.key, proto_key))
-                if record is None:
-                    path = item.path if laundering is None else laundering.file(item.path, Path(scratch))
-                    if path is None:
-                        continue  # a still, in a rung for videos only
-                    record = {**score_item(scanner, replace(item, path=path), peers), "protocol": proto}
-                    cache.write(json.dumps(record) + "\n")
-                    cache.flush()
-                # the scores stand; the labels and groups are today's
-                records.append({**record, "label": item.label, "method": item.method, "group": item.group})
-    finally:
-        scanner.transform = previous
+    scored = {item.key: cached[(item.key, proto_key)] for item in items if (item.key, proto_key) in cached}
+    missing = [item for item in items if item.key not in scored]
+    task = functools.partial(score_one, peers=peers, laundering=laundering)
+    runner = runner or InProcess(scanner)
+    desc = f"eval {laundering.name}" if laundering else "eval"
+    with (
+        open(cache_path, "a", encoding="utf-8") as cache,
+        tqdm(total=len(items), initial=len(scored), desc=desc, unit="file", disable=not progress) as bar,
+    ):
+        # absolute paths: a cluster's workers do not share this process's working folder
+        for item, record in runner.map(task, [replace(item, path=Path(item.path).absolute()) for item in missing]):
+            bar.update()
+            if isinstance(record, Exception):
+                tqdm.write(f"unmask: {item.path}: not scored (a re-run tries it again): {record}", file=sys.stderr)
+                continue
+            if record is None:
+                continue  # a still, in a rung for videos only
+            scored[item.key] = {**record, "protocol": proto}
+            cache.write(json.dumps(scored[item.key]) + "\n")
+            cache.flush()
+    # the scores stand; the labels and groups are today's
+    records = [
+        {**scored[item.key], "label": item.label, "method": item.method, "group": item.group}
+        for item in items
+        if item.key in scored
+    ]
     metrics = {
         "dataset": dataset,
         "unmask_version": __version__,
@@ -305,16 +334,20 @@ def run_ladder(
     rungs: tuple[Laundering, ...] = LADDER,
     baseline: dict[str, Any] | None = None,
     progress: bool = True,
+    runner: Runner | None = None,
 ) -> dict[str, Any]:
     """Evaluate every rung of the robustness ladder (each in ``out_dir/<rung>/``, cached like any evaluation)
-    and write ``out_dir/robustness.json``: the video AUC of each detector per rung, overall and per set."""
+    and write ``out_dir/robustness.json``: the video AUC of each detector per rung, overall and per set; each
+    rung's scans run on ``runner`` (see :func:`evaluate`)."""
     out = Path(out_dir)
     ladder: dict[str, Any] = {
         "baseline": {"name": "none", "groups": _aucs(baseline)} if baseline else None,
         "rungs": [],
     }
     for rung in rungs:
-        metrics, _ = evaluate(items, out / rung.name, scanner, peers, progress, replicates=0, laundering=rung)
+        metrics, _ = evaluate(
+            items, out / rung.name, scanner, peers, progress, replicates=0, laundering=rung, runner=runner
+        )
         ladder["rungs"].append(
             {
                 "name": rung.name,

@@ -4,10 +4,14 @@ Each worker holds its own loaded :class:`~unmask.verdict.Scanner` (the face mode
 loading them per job would cost more than a small scan). The default is one worker: one scan already uses both
 cores of the machines this runs on. Stopping the pool interrupts a scan at its next frame and puts the job back
 in the queue, so the next start finishes it; a crash leaves it ``running``, which the next start re-queues too.
+
+With ``--cluster`` each worker thread holds a stand-in (:class:`unmask.cluster.engine.RemoteScanner`) that sends
+its job's scan to a Dask cluster and waits for it: the store, the claiming and the results stay here.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import os
@@ -17,7 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from unmask.errors import one_line
+from unmask.errors import UnmaskError, one_line
+from unmask.media import Limits, Sampling
 from unmask.models import FakeClassifier
 from unmask.server.settings import Settings
 from unmask.server.store import Job, JobStore
@@ -35,16 +40,21 @@ class ScanInterrupted(BaseException):
     Exception into an ``error`` verdict, lets it through and the job is queued again instead."""
 
 
+def _build_scanner(model: str | None, sampling: Sampling, limits: Limits, threads: int) -> Scanner:
+    return Scanner(FakeClassifier(model, threads=threads), sampling=sampling, limits=limits)
+
+
 def default_scanner_factory(settings: Settings) -> ScannerFactory:
-    """Scanners with the configured model; with several workers the cores are shared out between them."""
-    threads = max(1, (os.cpu_count() or 1) // settings.workers) if settings.workers > 1 else 0
-
-    def build() -> Scanner:
-        return Scanner(
-            FakeClassifier(settings.model, threads=threads), sampling=settings.sampling, limits=settings.limits
-        )
-
-    return build
+    """Scanners with the configured model; with several workers the cores are shared out between them. With
+    ``settings.cluster``, stand-ins that send each scan to the cluster, whose workers load the model."""
+    build = functools.partial(_build_scanner, settings.model, settings.sampling, settings.limits)
+    if settings.cluster:
+        try:
+            from unmask.cluster.engine import RemoteScanners, threads_per_scan
+        except ImportError as err:
+            raise UnmaskError(f"{err.name} is missing; install with: pip install -e '.[cluster]'") from None
+        return RemoteScanners(settings.cluster, functools.partial(build, threads_per_scan(settings.cluster)))
+    return functools.partial(build, max(1, (os.cpu_count() or 1) // settings.workers) if settings.workers > 1 else 0)
 
 
 def minimal_report(result: ScanResult, note: str | None = None) -> str:
@@ -131,6 +141,9 @@ class WorkerPool:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads = [thread for thread in self._threads if thread.is_alive()]
+        close = getattr(self.scanner_factory, "close", None)
+        if close is not None and not self._threads:  # a cluster's connection (unmask.cluster.RemoteScanners)
+            close()
 
     def _work(self, scanner: Scanner) -> None:
         while not self._stopping.is_set():

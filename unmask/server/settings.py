@@ -80,6 +80,9 @@ class Settings:
     ``max_uploads`` the uploads received at once, all clients together; an upload that sends nothing for
     ``body_timeout_s``, or averages under ``min_upload_kbps`` (kilobytes per second) once that time has passed,
     is cut off (:mod:`unmask.server.upload`).
+
+    Scans run in ``workers`` threads here or, with ``cluster`` (a Dask scheduler's address, or ``local[:N]``),
+    on that cluster, ``workers`` at once; the job store stays here either way.
     """
 
     db: Path = field(default_factory=default_db)
@@ -100,6 +103,7 @@ class Settings:
     model: str | None = None
     sampling: Sampling = DEFAULT_SAMPLING
     limits: Limits = field(default_factory=Limits)
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "db", Path(self.db).expanduser().absolute())
