@@ -24,7 +24,7 @@ from typing import Any
 from tqdm import tqdm
 
 from unmask import __version__
-from unmask.errors import UnmaskError, reason
+from unmask.errors import UnmaskError, missing_extra, reason
 from unmask.faces import ALIGNMENT, FaceAnalyzer
 from unmask.faces.analyzer import MIN_FACE_SIZE, TILE_BELOW_FRACTION
 from unmask.faces.extract import INDEX_FILE, MAX_FACES, extract_faces
@@ -502,7 +502,7 @@ def _run_archive(args: argparse.Namespace, options: dict[str, Any]) -> Outcome:
 
 
 def _missing_extra(err: ImportError, extra: str) -> CommandError:
-    return CommandError(f"{err.name} is missing; install with: pip install -e '.[{extra}]'")
+    return CommandError(missing_extra(err, extra))
 
 
 def _add_forge(commands: Commands) -> None:

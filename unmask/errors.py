@@ -34,6 +34,11 @@ class ModelError(UnmaskError):
     """A model file that unmask needs is missing or unusable."""
 
 
+def missing_extra(err: ImportError, extra: str) -> str:
+    """The line for a module of an optional extra that is not installed: which module, and the install command."""
+    return f"{err.name} is missing; install with: pip install -e '.[{extra}]'"
+
+
 def one_line(text: object, limit: int | None = None) -> str:
     """``text`` on one line: runs of whitespace become one space. An exception gives its message, or its type's
     name when the message is empty. Past ``limit`` characters the text is cut and ends in an ellipsis."""

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from unmask.errors import UnmaskError, one_line
+from unmask.errors import UnmaskError, missing_extra, one_line
 from unmask.media import Limits, Sampling
 from unmask.models import FakeClassifier
 from unmask.server.settings import Settings
@@ -52,7 +52,7 @@ def default_scanner_factory(settings: Settings) -> ScannerFactory:
         try:
             from unmask.cluster.engine import RemoteScanners, threads_per_scan
         except ImportError as err:
-            raise UnmaskError(f"{err.name} is missing; install with: pip install -e '.[cluster]'") from None
+            raise UnmaskError(missing_extra(err, "cluster")) from None
         return RemoteScanners(settings.cluster, functools.partial(build, threads_per_scan(settings.cluster)))
     return functools.partial(build, max(1, (os.cpu_count() or 1) // settings.workers) if settings.workers > 1 else 0)
 
