@@ -24,6 +24,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 
+from fuzzing import mutate
 from mediagen import scene
 from unmask.errors import CorruptMediaError, MediaError, MediaLimitError, UnsupportedMediaError
 from unmask.media import Limits, Sampling, probe, read_frames, write_video
@@ -133,25 +134,15 @@ BROKE_ONCE["an AVI stream without a codec"] = (AVI[: STRF + 5] + b"\x00" + AVI[S
 @st.composite
 def mutated(draw: st.DrawFn) -> bytes:
     """A seed file with a few bytes flipped, a run inserted or repeated, a slice dropped, or its tail cut off."""
-    data = bytearray(SEEDS[draw(st.sampled_from(sorted(SEEDS)))])
-    for _ in range(draw(st.integers(1, 4))):
-        if not data:
-            break
-        where = draw(st.integers(0, len(data) - 1))
-        action = draw(st.sampled_from(["flip", "set", "insert", "repeat", "drop", "cut"]))
-        if action == "flip":
-            data[where] ^= 1 << draw(st.integers(0, 7))
-        elif action == "set":
-            data[where] = draw(st.sampled_from([0x00, 0x7F, 0x80, 0xFF]))
-        elif action == "insert":
-            data[where:where] = draw(st.binary(min_size=1, max_size=16))
-        elif action == "repeat":
-            data[where:where] = data[where : where + draw(st.integers(1, 64))] * draw(st.integers(1, 8))
-        elif action == "drop":
-            del data[where : where + draw(st.integers(1, 64))]
-        else:
-            del data[where:]
-    return bytes(data)
+    return mutate(
+        draw,
+        SEEDS[draw(st.sampled_from(sorted(SEEDS)))],
+        rounds=4,
+        inserts=st.binary(min_size=1, max_size=16),
+        repeat=(64, 8),
+        drop=64,
+        edge_bytes=(0x00, 0x7F, 0x80, 0xFF),
+    )
 
 
 prefixed = st.builds(lambda head, tail: head + tail, st.sampled_from(SIGNATURES), st.binary(max_size=600))

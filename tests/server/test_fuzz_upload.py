@@ -22,6 +22,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 
+from fuzzing import mutate
 from mediagen import scene
 from unmask.media.sniff import identify
 from unmask.server.settings import Settings
@@ -100,23 +101,14 @@ def well_formed(draw: st.DrawFn) -> Sent:
 
 
 def _mutate(draw: st.DrawFn, data: bytes) -> bytes:
-    buffer = bytearray(data)
-    for _ in range(draw(st.integers(1, 3))):
-        if not buffer:
-            break
-        where = draw(st.integers(0, len(buffer) - 1))
-        action = draw(st.sampled_from(["flip", "insert", "repeat", "drop", "cut"]))
-        if action == "flip":
-            buffer[where] ^= 1 << draw(st.integers(0, 7))
-        elif action == "insert":
-            buffer[where:where] = draw(st.sampled_from([b"\r\n", b"--", b"\r\n\r\n", b"\x00", b'"', b";"]))
-        elif action == "repeat":
-            buffer[where:where] = buffer[where : where + draw(st.integers(1, 80))] * draw(st.integers(1, 4))
-        elif action == "drop":
-            del buffer[where : where + draw(st.integers(1, 40))]
-        else:
-            del buffer[where:]
-    return bytes(buffer)
+    return mutate(
+        draw,
+        data,
+        rounds=3,
+        inserts=st.sampled_from([b"\r\n", b"--", b"\r\n\r\n", b"\x00", b'"', b";"]),
+        repeat=(80, 4),
+        drop=40,
+    )
 
 
 def _length(draw: st.DrawFn, body: bytes) -> str | None:
