@@ -2,6 +2,7 @@
 against the same real files, for every detector in one or more `unmask eval` folders (their scores.jsonl).
 
     python tools/families.py runs/blend-v1/dev-eval runs/blend-v2/dev-eval [--threshold NAME=T ...] [--json OUT]
+        [--bootstrap 2000]
 
 The families are those of :mod:`unmask.evaluate.families`. For each: AUC, the share of fakes caught at 1%
 and at 5% false alarms (per file, on that family's reals), and, where a threshold is given (the detector's
@@ -15,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from unmask.evaluate.families import family_metrics
+from unmask.evaluate.families import auc_difference, family_metrics
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,12 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="+", type=Path, help="unmask eval output folders")
     parser.add_argument("--threshold", action="append", default=[], metavar="NAME=T", help="a detector's threshold")
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N", help="AUC differences from the first detector")
     args = parser.parse_args(argv)
     thresholds = {}
     for item in args.threshold:
         name, _, value = item.partition("=")
         thresholds[name] = float(value)
     table = {}
+    loaded = {}
     for folder in args.folders:
         path = folder / "scores.jsonl"
         if not path.is_file():
@@ -39,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         for detector in detectors:
             name = f"{folder.name if folder.name != 'dev-eval' else folder.parent.name}:{detector}"
             table[name] = family_metrics(records, detector, thresholds.get(name, thresholds.get(detector)))
+            loaded[name] = (records, detector)
     header = ("detector", "family", "fakes", "reals", "AUC", "TPR@1%", "TPR@5%")
     print("{:44s} {:11s} {:>5s} {:>5s} {:>6s} {:>7s} {:>7s}  flagged".format(*header))
     for name, families in table.items():
@@ -55,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
                 + "{:6.3f} {:7.3f} {:7.3f}".format(*figures)
                 + f"  {flagged}"
             )
+    if args.bootstrap:
+        first, (base_records, base_detector) = next(iter(loaded.items()))
+        print(f"\nAUC minus {first}'s, 95% paired bootstrap interval ({args.bootstrap} resamples, files both scored)")
+        for name, (records, detector) in list(loaded.items())[1:]:
+            rows = auc_difference(records, base_records, detector, base_detector, replicates=args.bootstrap)
+            table[name]["difference_from_first"] = rows
+            for family, row in rows.items():
+                print(f"{name:44s} {family:11s} {row['difference']:+.3f} [{row['low']:+.3f}, {row['high']:+.3f}]")
     if args.json:
         args.json.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from unmask.evaluate.families import family_metrics, kind_of, operating_point
+from unmask.evaluate.families import auc_difference, family_metrics, kind_of, operating_point
 
 
 def record(key, group, label, score):
@@ -57,3 +57,18 @@ def test_the_operating_point_reads_real_files_only_and_takes_the_stricter_rule()
     assert point["value"] == point["video_threshold"]
     with pytest.raises(ValueError, match="no scored real file"):
         operating_point([record("f.mp4", "v", "fake", 0.3)])
+
+
+def test_auc_difference_is_paired_over_the_files_both_scored():
+    scores = (0.9, 0.6, 0.99, 0.7, 0.3, 0.5, 0.1, 0.8, 0.2, 0.1)
+    better = [dict(r, unmask={"video": s}) for r, s in zip(RECORDS, scores, strict=True)]
+    difference = auc_difference(better, RECORDS, replicates=200)
+    swap = difference["swap"]
+    assert swap["difference"] == pytest.approx(0.25)  # b.mp4 now beats both reals: 1.0 against 0.75
+    assert swap["low"] <= swap["difference"] <= swap["high"]
+    assert (swap["fakes"], swap["reals"]) == (2, 2)
+    # e.mp4 has a score only in `better`: left out, as the baseline did not score it
+    assert difference["rerendered"]["fakes"] == 1
+    assert difference["composites"]["difference"] == pytest.approx(0.5)
+    same = auc_difference(RECORDS, RECORDS, replicates=50)
+    assert all(row["difference"] == row["low"] == row["high"] == 0 for row in same.values())
