@@ -505,6 +505,64 @@ def _missing_extra(err: ImportError, extra: str) -> CommandError:
     return CommandError(missing_extra(err, extra))
 
 
+def _add_live(commands: Commands) -> None:
+    """``unmask live``: is a live person in front of the camera?"""
+    live = commands.add_parser(
+        "live",
+        help="tell whether a photo or clip shows a live person or a presentation attack",
+        description="Check photos and clips for a live person. A photo: the passive presentation-attack model. A "
+        "clip: the passive model over its frames, the active challenge when one is given, and the deepfake scan "
+        "of the same clip. Prints one line per input (verdict, the cue that decided, the reason), or JSON. Verdicts: "
+        "live, attack, not_applicable (no face, or no liveness cue could be applied) or error.",
+    )
+    live.add_argument("inputs", nargs="+", metavar="INPUT", help="photo or clip (a folder is walked)")
+    live.add_argument(
+        "--challenge",
+        metavar="SPEC",
+        help="the challenge the clip answers: actions with their windows in seconds, e.g. "
+        "turn_left@1-3,smile@3-5 (bare actions get 2-s windows after a 1-s lead-in), or a signed challenge "
+        "(lv1...) from 'unmask serve', checked with the key of --key-file or $UNMASK_LIVENESS_KEY(_FILE)",
+    )
+    live.add_argument("--key-file", metavar="FILE", help="the key that signed the challenge")
+    live.add_argument("--json", action="store_true", help="one JSON object per input per line (live.schema.json)")
+    live.add_argument(
+        "--report", metavar="FILE", help="write the HTML report (one input) or one per input into a folder"
+    )
+    live.add_argument("--no-deepfake", action="store_true", help="skip the deepfake scan of clips")
+    _add_media_options(live)
+    live.set_defaults(run=_run_live)
+
+
+def _run_live(args: argparse.Namespace) -> Outcome:
+    from unmask.liveness import Challenge, ChallengeError, is_token, read_key
+    from unmask.verdict import LiveChecker
+
+    signed = args.challenge is not None and is_token(args.challenge)
+    try:  # a malformed spec: one line, before any model is loaded
+        challenge = Challenge.parse(args.challenge) if args.challenge is not None and not signed else args.challenge
+    except ChallengeError as err:
+        raise CommandError(f"--challenge: {err}") from None
+    key = read_key(args.key_file)
+    if signed and key is None:
+        raise CommandError("a signed challenge needs its key: --key-file FILE or $UNMASK_LIVENESS_KEY")
+    files, _ = collect_inputs(args.inputs)
+    if not files:
+        raise CommandError("no media files found in the inputs")
+    checker = LiveChecker(
+        Scanner(limits=_limits(args), speech=False), key=key, limits=_limits(args), deepfake=not args.no_deepfake
+    )
+    folder = args.report is not None and (len(files) > 1 or Path(args.report).is_dir())
+    failed = 0
+    for entry in files:
+        result = checker.check(entry.path, challenge)
+        failed += result.verdict == "error"
+        print(result.to_json() if args.json else result.row(), flush=True)
+        if args.report:
+            page = result.save_report(Path(args.report) / f"{entry.key}.html" if folder else args.report)
+            print(f"report: {page}", file=sys.stderr)
+    return Outcome(len(files), failed)
+
+
 def _add_forge(commands: Commands) -> None:
     """``unmask forge``: a look at the training forgeries."""
     forge = commands.add_parser(
@@ -962,6 +1020,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_faces(commands)
     _add_probe(commands)
     _add_scan(commands, temporal_help)
+    _add_live(commands)
     _add_forge(commands)
     _add_eval(commands, temporal_help)
     _add_train(commands)
