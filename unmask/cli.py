@@ -901,7 +901,8 @@ def _add_serve(commands: Commands) -> None:
     serve = commands.add_parser(
         "serve",
         help="run the HTTP service and its upload page (needs the 'server' extra)",
-        description="Serve the scan API (/v1/scans, docs at /docs) and an upload page at /. Jobs and results "
+        description="Serve the scan API (/v1/scans, docs at /docs), an upload page at /, and the liveness check "
+        "(/v1/liveness) with its page at /live. Jobs and results "
         "persist in a SQLite file; jobs interrupted by a stop are finished after the next start. Uploads are "
         "deleted once scanned unless --keep-media.",
     )
@@ -966,10 +967,17 @@ def _add_serve(commands: Commands) -> None:
         help="scan on a Dask cluster (tcp://host:8786, or local[:N]) instead of here; --workers scans are sent at "
         "once, each upload's bytes with its task; jobs stay in the --db store (needs the 'cluster' extra)",
     )
+    serve.add_argument(
+        "--liveness-key-file",
+        metavar="FILE",
+        help="sign liveness challenges with the key in FILE (default: $UNMASK_LIVENESS_KEY_FILE or "
+        "$UNMASK_LIVENESS_KEY, else a random key made at each start: a restart voids the challenges handed out)",
+    )
     serve.set_defaults(run=_run_serve)
 
 
 def _run_serve(args: argparse.Namespace) -> Outcome:
+    from unmask.liveness import read_key
     from unmask.server.settings import TOKEN_ENV, read_tokens
     from unmask.server.settings import Settings as ServeSettings
 
@@ -997,6 +1005,7 @@ def _run_serve(args: argparse.Namespace) -> Outcome:
             tokens=tokens,
             model=args.model,
             cluster=args.cluster,
+            liveness_key=read_key(args.liveness_key_file),
         )
     except ValueError as err:  # settings that contradict each other (two names for one token)
         raise CommandError(str(err)) from None

@@ -193,11 +193,11 @@ class LiveChecker:
     def passive_problem(self) -> str | None:
         return None if self.passive is not None else self._passive_problem
 
-    def open_challenge(self, challenge: Challenge | str | None, now: float | None = None) -> Opened:
+    def open_challenge(self, challenge: Opened | str, now: float | None = None) -> Opened:
         """The challenge to check a recording against: a :class:`Challenge`, a compact spec, or a signed token
-        (opened with :attr:`key`). A token that cannot be opened gives the failed cue instead, with the reason;
-        a malformed spec raises :class:`~unmask.liveness.ChallengeError`."""
-        if challenge is None or isinstance(challenge, Challenge):
+        (opened with :attr:`key`). A token that cannot be opened gives the failed cue instead, with the reason (a
+        cue given is kept as it is); a malformed spec raises :class:`~unmask.liveness.ChallengeError`."""
+        if challenge is None or isinstance(challenge, Challenge | LiveCue):
             return challenge
         if not is_token(challenge):
             return Challenge.parse(challenge)
@@ -208,7 +208,7 @@ class LiveChecker:
         except ChallengeError as err:
             return LiveCue(True, False, str(err), {"spec": None, "signed": True, "steps": []})
 
-    def check(self, source: str | os.PathLike[str], challenge: Challenge | str | None = None) -> LiveResult:
+    def check(self, source: str | os.PathLike[str], challenge: Opened | str = None) -> LiveResult:
         """Check one photo or clip, with ``challenge`` if given (see :meth:`open_challenge`); never raises for bad
         media (the result says ``error``); a malformed challenge spec raises ``ChallengeError``."""
         started = time.perf_counter()
