@@ -548,9 +548,7 @@ def _run_live(args: argparse.Namespace) -> Outcome:
     files, _ = collect_inputs(args.inputs)
     if not files:
         raise CommandError("no media files found in the inputs")
-    checker = LiveChecker(
-        Scanner(limits=_limits(args), speech=False), key=key, limits=_limits(args), deepfake=not args.no_deepfake
-    )
+    checker = LiveChecker(key=key, limits=_limits(args), deepfake=not args.no_deepfake)
     folder = args.report is not None and (len(files) > 1 or Path(args.report).is_dir())
     failed = 0
     for entry in files:

@@ -21,6 +21,7 @@ from unmask.liveness import Challenge, is_token, read_key, sign
 from unmask.models import FakeClassifier
 from unmask.server.settings import Settings
 from unmask.verdict import LiveChecker, LiveCue, LiveResult, Scanner
+from unmask.verdict.live import DEEPFAKE_SAMPLING
 
 CheckerFactory = Callable[[bytes], LiveChecker]
 """Builds the desk's checker from the signing key."""
@@ -32,7 +33,9 @@ def default_checker_factory(settings: Settings) -> CheckerFactory:
     """Checkers with the configured deepfake model, limits and key."""
 
     def build(key: bytes) -> LiveChecker:
-        scanner = Scanner(FakeClassifier(settings.model), limits=settings.limits, speech=False)
+        scanner = Scanner(
+            FakeClassifier(settings.model), sampling=DEEPFAKE_SAMPLING, limits=settings.limits, speech=False
+        )
         return LiveChecker(scanner, key=key, limits=settings.limits)
 
     return build

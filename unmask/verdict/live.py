@@ -9,8 +9,9 @@
   with the checker's key first: one signed with another key, changed, or expired fails. A photo cannot answer a
   challenge: it fails.
 - **deepfake**, for a clip: the :class:`~unmask.verdict.Scanner`'s scan of the same clip, since a face swapped in
-  place of the camera's feed passes a print or screen detector. ``fake`` fails the cue; a scan that says nothing
-  (``not_applicable``) leaves it unapplied.
+  place of the camera's feed passes a print or screen detector; by default at :data:`DEEPFAKE_SAMPLING` (12 frames
+  spread over the clip, not the scan's 32: a challenge clip lasts a few seconds and must be decided in about
+  two). ``fake`` fails the cue; a scan that says nothing (``not_applicable``) leaves it unapplied.
 
 The verdict: ``error`` when the input cannot be read; ``not_applicable`` when no face is found, or when neither
 liveness cue (passive, challenge) could be applied (the deepfake scan alone says nothing of liveness);
@@ -46,6 +47,7 @@ LIVE_VERDICTS: tuple[str, ...] = ("live", "attack", "not_applicable", "error")
 CUES = ("challenge", "passive", "deepfake")  # the order in which a failing cue decides
 CHALLENGE_FPS = 15.0
 PASSIVE_FRAMES = 8
+DEEPFAKE_SAMPLING = Sampling(count=12)
 NO_CHALLENGE = "no challenge was given (--challenge)"
 
 
@@ -150,7 +152,8 @@ class LiveResult:
 class LiveChecker:
     """Checks photos and clips for a live person with the three cues (see the module's description).
 
-    ``scanner``: the deepfake scan's (default: the shipped detector; its face analyzer is shared). ``passive``: a
+    ``scanner``: the deepfake scan's (default: the shipped detector at :data:`DEEPFAKE_SAMPLING`; its face analyzer
+    is shared). ``passive``: a
     :class:`PassiveModel`, None to load the shipped one on first use, or False for none. ``key``: the key that
     opens signed challenges (:func:`unmask.liveness.read_key`). ``deepfake=False`` skips the deepfake scan.
     """
@@ -167,7 +170,7 @@ class LiveChecker:
     ) -> None:
         if not challenge_fps > 0 or passive_frames < 1:
             raise ValueError("challenge_fps must be positive and passive_frames at least 1")
-        self.scanner = scanner or Scanner(speech=False)
+        self.scanner = scanner or Scanner(sampling=DEEPFAKE_SAMPLING, limits=limits, speech=False)
         self.analyzer: FaceAnalyzer = self.scanner.analyzer
         self._passive: PassiveModel | None = passive or None
         self._passive_problem: str | None = "the passive cue is off" if passive is False else None
