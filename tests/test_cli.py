@@ -354,3 +354,48 @@ def test_scan_scores_every_face_of_a_photo_unless_max_faces_is_given(capsys, ast
     (capped,) = json.loads(out)
     assert code == 0 and len(capped["faces"]) == 20
     assert capped["unscored"]["beyond_max_faces"] == 29 and capped["unscored"]["max_faces"] == 20
+
+
+class _Passive:
+    name, version, threshold = "fake-passive", "0.0", 0.5
+
+    def score(self, image, box):
+        return 0.2
+
+
+def test_live_checks_a_photo_and_a_clip_against_a_challenge(capsys, media, tmp_path, monkeypatch):
+    import unmask.verdict.live as live
+
+    monkeypatch.setattr(live, "load_passive_model", _Passive)
+    code, out, _ = run(capsys, "live", media / "astronaut.jpg")
+    assert code == 0 and out.split()[:2] == ["live", "passive"]
+    code, out, err = run(
+        capsys,
+        "live",
+        media / "single_face.mp4",
+        "--challenge",
+        "turn_left,smile",
+        "--json",
+        "--report",
+        tmp_path / "r.html",
+    )
+    data = json.loads(out)
+    assert code == 0 and data["verdict"] == "attack" and data["decided_by"] == "challenge"
+    assert data["cues"]["challenge"]["spec"] == "turn_left@1-3,smile@3-5"
+    assert (tmp_path / "r.html").is_file() and "report:" in err
+
+
+def test_live_bad_input_and_bad_challenges_are_one_line(capsys, media, tmp_path, monkeypatch):
+    monkeypatch.delenv("UNMASK_LIVENESS_KEY", raising=False)
+    monkeypatch.delenv("UNMASK_LIVENESS_KEY_FILE", raising=False)
+    code, out, err = run(capsys, "live", media / "text.jpg", "--no-deepfake")
+    assert code == 2 and out.startswith("error") and len(out.strip().splitlines()) == 1 and "Traceback" not in err
+    code, _, err = run(capsys, "live", media / "astronaut.jpg", "--challenge", "wink")
+    assert code == 2 and err.strip() == (
+        "unmask live: error: --challenge: unknown action 'wink': expected one of blink, turn_left, turn_right, "
+        "smile, open_mouth, look_up"
+    )
+    code, _, err = run(capsys, "live", media / "astronaut.jpg", "--challenge", "lv1.abc.def")
+    assert code == 2 and "needs its key" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "live", media / "astronaut.jpg", "--key-file", tmp_path / "none")
+    assert code == 2 and "cannot read the liveness key" in err

@@ -505,6 +505,62 @@ def _missing_extra(err: ImportError, extra: str) -> CommandError:
     return CommandError(missing_extra(err, extra))
 
 
+def _add_live(commands: Commands) -> None:
+    """``unmask live``: is a live person in front of the camera?"""
+    live = commands.add_parser(
+        "live",
+        help="tell whether a photo or clip shows a live person or a presentation attack",
+        description="Check photos and clips for a live person. A photo: the passive presentation-attack model. A "
+        "clip: the passive model over its frames, the active challenge when one is given, and the deepfake scan "
+        "of the same clip. Prints one line per input (verdict, the cue that decided, the reason), or JSON. Verdicts: "
+        "live, attack, not_applicable (no face, or no liveness cue could be applied) or error.",
+    )
+    live.add_argument("inputs", nargs="+", metavar="INPUT", help="photo or clip (a folder is walked)")
+    live.add_argument(
+        "--challenge",
+        metavar="SPEC",
+        help="the challenge the clip answers: actions with their windows in seconds, e.g. "
+        "turn_left@1-3,smile@3-5 (bare actions get 2-s windows after a 1-s lead-in), or a signed challenge "
+        "(lv1...) from 'unmask serve', checked with the key of --key-file or $UNMASK_LIVENESS_KEY(_FILE)",
+    )
+    live.add_argument("--key-file", metavar="FILE", help="the key that signed the challenge")
+    live.add_argument("--json", action="store_true", help="one JSON object per input per line (live.schema.json)")
+    live.add_argument(
+        "--report", metavar="FILE", help="write the HTML report (one input) or one per input into a folder"
+    )
+    live.add_argument("--no-deepfake", action="store_true", help="skip the deepfake scan of clips")
+    _add_media_options(live)
+    live.set_defaults(run=_run_live)
+
+
+def _run_live(args: argparse.Namespace) -> Outcome:
+    from unmask.liveness import Challenge, ChallengeError, is_token, read_key
+    from unmask.verdict import LiveChecker
+
+    signed = args.challenge is not None and is_token(args.challenge)
+    try:  # a malformed spec: one line, before any model is loaded
+        challenge = Challenge.parse(args.challenge) if args.challenge is not None and not signed else args.challenge
+    except ChallengeError as err:
+        raise CommandError(f"--challenge: {err}") from None
+    key = read_key(args.key_file)
+    if signed and key is None:
+        raise CommandError("a signed challenge needs its key: --key-file FILE or $UNMASK_LIVENESS_KEY")
+    files, _ = collect_inputs(args.inputs)
+    if not files:
+        raise CommandError("no media files found in the inputs")
+    checker = LiveChecker(key=key, limits=_limits(args), deepfake=not args.no_deepfake)
+    folder = args.report is not None and (len(files) > 1 or Path(args.report).is_dir())
+    failed = 0
+    for entry in files:
+        result = checker.check(entry.path, challenge)
+        failed += result.verdict == "error"
+        print(result.to_json() if args.json else result.row(), flush=True)
+        if args.report:
+            page = result.save_report(Path(args.report) / f"{entry.key}.html" if folder else args.report)
+            print(f"report: {page}", file=sys.stderr)
+    return Outcome(len(files), failed)
+
+
 def _add_forge(commands: Commands) -> None:
     """``unmask forge``: a look at the training forgeries."""
     forge = commands.add_parser(
@@ -843,7 +899,8 @@ def _add_serve(commands: Commands) -> None:
     serve = commands.add_parser(
         "serve",
         help="run the HTTP service and its upload page (needs the 'server' extra)",
-        description="Serve the scan API (/v1/scans, docs at /docs) and an upload page at /. Jobs and results "
+        description="Serve the scan API (/v1/scans, docs at /docs), an upload page at /, and the liveness check "
+        "(/v1/liveness) with its page at /live. Jobs and results "
         "persist in a SQLite file; jobs interrupted by a stop are finished after the next start. Uploads are "
         "deleted once scanned unless --keep-media.",
     )
@@ -908,10 +965,17 @@ def _add_serve(commands: Commands) -> None:
         help="scan on a Dask cluster (tcp://host:8786, or local[:N]) instead of here; --workers scans are sent at "
         "once, each upload's bytes with its task; jobs stay in the --db store (needs the 'cluster' extra)",
     )
+    serve.add_argument(
+        "--liveness-key-file",
+        metavar="FILE",
+        help="sign liveness challenges with the key in FILE (default: $UNMASK_LIVENESS_KEY_FILE or "
+        "$UNMASK_LIVENESS_KEY, else a random key made at each start: a restart voids the challenges handed out)",
+    )
     serve.set_defaults(run=_run_serve)
 
 
 def _run_serve(args: argparse.Namespace) -> Outcome:
+    from unmask.liveness import read_key
     from unmask.server.settings import TOKEN_ENV, read_tokens
     from unmask.server.settings import Settings as ServeSettings
 
@@ -939,6 +1003,7 @@ def _run_serve(args: argparse.Namespace) -> Outcome:
             tokens=tokens,
             model=args.model,
             cluster=args.cluster,
+            liveness_key=read_key(args.liveness_key_file),
         )
     except ValueError as err:  # settings that contradict each other (two names for one token)
         raise CommandError(str(err)) from None
@@ -962,6 +1027,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_faces(commands)
     _add_probe(commands)
     _add_scan(commands, temporal_help)
+    _add_live(commands)
     _add_forge(commands)
     _add_eval(commands, temporal_help)
     _add_train(commands)

@@ -277,3 +277,42 @@ def test_the_speech_cue_is_said_in_words_with_a_plot_of_mouth_against_sound():
     broken["faces"][0]["cues"]["speech"] = {"score": 0.5, "applied": True, "reason": None, "evidence": {"lag_ms": 1}}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, scan_schema())
+
+
+def test_a_liveness_report_says_the_verdict_and_the_steps_and_escapes_every_text():
+    from unmask.report.html import render_live_report
+
+    step = {
+        "action": "smile",
+        "window": [3.0, 5.0],
+        "passed": False,
+        "measure": "smile",
+        "value": 0.86,
+        "at": 3.5,
+        "baseline": 0.8,
+        "needed": 0.95,
+        "frames": 30,
+        "reason": "smile not seen",
+    }
+    live = {
+        "path": "/x/<script>alert(1)</script>.webm",
+        "sha256": None,
+        "kind": "video",
+        "width": 640,
+        "height": 480,
+        "duration_s": 5.0,
+        "verdict": "attack",
+        "reason": "step 2 of 2: smile <b>not</b> seen",
+        "decided_by": "challenge",
+        "frames": 75,
+        "face_frames": 75,
+        "timings": {"total_s": 1.2},
+        "cues": {
+            "challenge": {"applied": True, "passed": False, "reason": "x", "spec": "smile@3-5", "steps": [step]},
+            "passive": {"applied": False, "passed": None, "reason": "the passive model is not available"},
+        },
+    }
+    page = render_live_report(live)
+    assert "<script>alert" not in page and "&lt;b&gt;not&lt;/b&gt;" in page
+    assert "Not a live person" in page and "<td>not seen</td>" in page and "<td>0.95</td>" in page
+    assert "not applied: the passive model is not available" in page

@@ -30,9 +30,11 @@ def scanner() -> Scanner:
 def make_app(tmp_path: Path, scanner: Scanner) -> Callable[..., FastAPI]:
     """``make_app(**settings)``: an app on ``tmp_path/server.db`` (the same file on every call of one test)."""
 
-    def make(scanner_factory: Callable[[], Scanner] | None = None, **overrides: object) -> FastAPI:
+    def make(
+        scanner_factory: Callable[[], Scanner] | None = None, checker_factory=None, **overrides: object
+    ) -> FastAPI:
         settings = Settings(db=tmp_path / "server.db", **overrides)  # type: ignore[arg-type]
-        return create_app(settings, scanner_factory or (lambda: scanner))
+        return create_app(settings, scanner_factory or (lambda: scanner), checker_factory)
 
     return make
 

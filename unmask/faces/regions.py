@@ -120,6 +120,16 @@ def face_width(landmarks: np.ndarray) -> float:
     return float(np.ptp(landmarks[list(FACE_OVAL), 0]))
 
 
+def mouth_aperture(points: np.ndarray) -> np.ndarray:
+    """How far the lips are apart: the mean distance between the facing points of :data:`INNER_LIP_PAIRS` over the
+    width of the mouth (corner to corner), from meshes ``points`` (..., 468, 2+) in any pixels (x and y only). About
+    0 with the lips together, 0.3 to 0.6 wide open, whatever the size of the face. One value per mesh."""
+    xy = np.asarray(points, dtype=np.float64)[..., :2]
+    width = np.linalg.norm(xy[..., MOUTH_CORNERS[0], :] - xy[..., MOUTH_CORNERS[1], :], axis=-1)
+    gaps = [np.linalg.norm(xy[..., upper, :] - xy[..., lower, :], axis=-1) for upper, lower in INNER_LIP_PAIRS]
+    return np.mean(gaps, axis=0) / np.maximum(width, 1e-6)
+
+
 def face_mask(landmarks: np.ndarray, shape: tuple[int, int], forehead: bool = True) -> np.ndarray:
     """The hull of the whole mesh, or, without ``forehead``, of the mesh from the brows down (crops are upright).
     Float32 0/1."""

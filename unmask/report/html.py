@@ -71,7 +71,10 @@ border-bottom:1px solid #ddd;padding-bottom:.2rem}h3{font-size:1rem;margin:1rem 
 .verdict{border-left:.5rem solid;padding:.75rem 1rem;border-radius:.25rem}
 .verdict p.headline{font-size:1.25rem;font-weight:600;margin:0 0 .5rem}
 .fake{border-color:#b3261e;background:#fdecea}.real{border-color:#1e6b34;background:#e8f5ec}
-.not_applicable{border-color:#8a6d00;background:#fff8e1}.error{border-color:#5f5f5f;background:#eeeeee}
+.not_applicable{border-color:#8a6d00;background:#fff8e1}
+.attack{border-color:#b3261e;background:#fdecea}.live{border-color:#1e6b34;background:#e8f5ec}
+table.steps{border-collapse:collapse}table.steps td,table.steps th{padding:.15rem .6rem;text-align:left}
+.error{border-color:#5f5f5f;background:#eeeeee}
 table.facts th{text-align:left;padding-right:1rem;vertical-align:top;font-weight:600}
 code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem}
 code.hash{word-break:break-all}figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #ccc}
@@ -670,6 +673,147 @@ def write_report(
     one-line error."""
     target = Path(path)
     page = render_report(scan, pictures, card, provenance)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+    except OSError as err:
+        raise UnmaskError(f"{target}: cannot write the report ({err.strerror or err})") from None
+    return target
+
+
+Live = Mapping[str, Any]
+"""A liveness check as its JSON dict (``LiveResult.to_dict()``, ``unmask/verdict/live.schema.json``)."""
+LIVE_HEADLINES = {
+    "live": "A live person",
+    "attack": "Not a live person: a presentation attack or a manipulated face",
+    "not_applicable": "Not applicable",
+    "error": "Could not be read",
+}
+LIVE_CUE_NAMES = {
+    "challenge": "Active challenge",
+    "passive": "Passive presentation-attack detection",
+    "deepfake": "Deepfake scan",
+}
+LIVE_MEANING = (
+    "A liveness check asks whether the camera saw a live person rather than a printed photo, a screen replaying "
+    "a picture or a video, a mask, or a face swapped into the video feed. The active challenge asks for actions in "
+    "given time windows that a replay made beforehand is unlikely to show in time; the passive model looks for the "
+    "traces of prints and screens around the face; the deepfake scan looks for a face blended or re-rendered into "
+    "the clip. Each can be fooled by an attack it was not built for: \u201ca live person\u201d means no cue found an "
+    "attack, not that none took place."
+)
+
+
+def live_headline(live: Live) -> str:
+    """The liveness verdict in one plain sentence, with the cue that decided and why."""
+    words = LIVE_HEADLINES[live["verdict"]]
+    if live["verdict"] == "live":
+        return f"{words}: the {LIVE_CUE_NAMES[live['decided_by']].lower()} passed and no cue found an attack"
+    if live["verdict"] == "attack":
+        return f"{words}: {LIVE_CUE_NAMES[live['decided_by']].lower()}: {live['reason']}"
+    return f"{words}: {live['reason'] or 'no reason was recorded'}"
+
+
+def _number(value: float | None, unit: str = "") -> str:
+    return "" if value is None else f"{value:.2f}{unit}"
+
+
+def _challenge_steps(cue: Live) -> str:
+    """The steps of a challenge cue as a table: each action, its window, whether it was seen, and the evidence."""
+    rows = []
+    for step in cue.get("steps", []):
+        start, end = step["window"]
+        cells = [
+            _e(step["action"]),
+            f"{start:g}-{end:g} s",
+            "seen" if step["passed"] else "not seen",
+            _e(step["measure"]),
+            _number(step["value"]),
+            _number(step["needed"]),
+            _number(step["at"], " s"),
+        ]
+        rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    if not rows:
+        return ""
+    head = "".join(f"<th>{name}</th>" for name in ("action", "window", "", "measure", "most telling", "needed", "at"))
+    return f'<table class="steps"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def _cue_summary(name: str, cue: Live) -> str:
+    if not cue["applied"]:
+        return f"not applied: {cue['reason']}"
+    if name == "challenge":
+        state = "passed" if cue["passed"] else f"failed: {cue['reason']}"
+        signed = " (signed, nonce checked by the issuer)" if cue.get("signed") else ""
+        return f"{_e(cue.get('spec') or 'challenge')}{signed}: {state}"
+    if name == "passive":
+        model = cue.get("model") or {}
+        verdict = "live" if cue["passed"] else "attack"
+        return (
+            f"{verdict}: score {cue['score']:.3f} (mean over {len(cue.get('frames', []))} frame(s)), threshold "
+            f"{cue['threshold']:.3f}, model {model.get('name')} {model.get('version')}"
+        )
+    return f"{cue.get('verdict')}: score {cue.get('score'):.3f}, threshold {cue.get('threshold'):.3f}"
+
+
+def live_section(live: Live) -> str:
+    """The liveness section: the verdict in plain words, what it means, and each cue with its evidence."""
+    verdict = live["verdict"]
+    parts = [
+        f'<section class="verdict {_e(verdict)}" id="liveness"><p class="headline">{_e(live_headline(live))}.</p>'
+        f"<p>{_e(LIVE_MEANING)}</p></section>",
+        '<h2 id="liveness-cues">The liveness cues</h2>',
+    ]
+    for name, title in LIVE_CUE_NAMES.items():
+        cue = live["cues"].get(name)
+        if cue is None:
+            continue
+        decided = " (decided the verdict)" if live.get("decided_by") == name else ""
+        parts.append(f"<h3>{_e(title)}{decided}</h3><p>{_e(_cue_summary(name, cue))}</p>")
+        if name == "challenge":
+            parts.append(_challenge_steps(cue))
+    return "".join(parts)
+
+
+def render_live_report(live: Live, made_at: datetime | None = None) -> str:
+    """The report of a liveness check (its JSON dict) as one self-contained HTML page: the liveness section, the
+    media's facts and the check's JSON."""
+    made_at = (made_at or datetime.now(UTC)).astimezone(UTC)
+    data = dict(live)
+    name = Path(data["path"]).name if data.get("path") else "(no file)"
+    rows = [("File", _e(name)), ("Kind", _e(data.get("kind") or "unknown"))]
+    if data.get("width") and data.get("height"):
+        rows.append(("Size", f"{data['width']} x {data['height']} pixels"))
+    if data.get("duration_s") is not None:
+        rows.append(("Duration", f"{data['duration_s']:.2f} s"))
+    rows.append(("Frames read", f"{data.get('frames', 0)} (the face in {data.get('face_frames', 0)})"))
+    rows.append(("SHA-256", f'<code class="hash">{_e(data.get("sha256") or "not computed")}</code>'))
+    if "total_s" in data.get("timings", {}):
+        rows.append(("Check time", f"{data['timings']['total_s']:.2f} s"))
+    facts = "".join(f"<tr><th>{key}</th><td>{value}</td></tr>" for key, value in rows)
+    sections = [
+        f"<h1>unmask liveness report: {_e(name)}</h1>",
+        live_section(data),
+        f'<h2 id="media">The media</h2><table class="facts">{facts}</table>',
+        '<h2 id="live-data">The check\'s data</h2><p class="note">As <code>unmask live --json</code> prints it.</p>'
+        f"<details><summary>Show the JSON</summary><pre>{_e(json.dumps(data, indent=2))}</pre></details>",
+        f"<footer>Report made by unmask {_e(__version__)} on {made_at:%Y-%m-%d %H:%M:%S} UTC.</footer>",
+    ]
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>unmask liveness report: {_e(name)}</title><style>{_STYLE}</style></head>\n<body>\n"
+        + "\n".join(sections)
+        + f'\n<script type="application/json" id="live-json">{_json_for_script(data)}</script>\n</body></html>\n'
+    )
+
+
+def write_live_report(path: str | os.PathLike[str], live: Live) -> Path:
+    """Write :func:`render_live_report` of ``live`` to ``path`` (UTF-8), making its folder; an unwritable path is a
+    one-line error."""
+    target = Path(path)
+    page = render_live_report(live)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")

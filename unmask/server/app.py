@@ -13,7 +13,14 @@ with uvicorn. Endpoints (under ``/v1`` they need ``Authorization: Bearer <token>
 - ``GET /v1/scans/{id}/report`` -> the HTML report; 404 until the job is done.
 - ``DELETE /v1/scans/{id}`` -> 204: the job, its result and any kept media are gone.
 - ``GET /v1/scans?limit=&offset=`` -> the history, latest first.
-- ``GET /healthz``, ``GET /docs`` (plain HTML, no CDN), ``GET /openapi.json``, and the web page at ``/``.
+- ``POST /v1/liveness/challenges`` -> 201 a signed liveness challenge: ``challenge`` (the token), its ``steps``
+  (action, window in seconds from the start of the recording, prompt), ``lead_s``, ``duration_s``, ``expires_at``.
+- ``POST /v1/liveness?challenge=TOKEN`` (multipart field ``file``: the recording, or a photo without a challenge)
+  -> 200 the liveness check (schema ``unmask.verdict.live_schema()``), run at once; the upload's refusals as for
+  scans (400, 401, 408, 413, 415, 422, 429, 503). A challenge answered before, expired, or signed with another
+  key fails the check. Nothing of it is stored (:mod:`unmask.server.live`).
+- ``GET /healthz``, ``GET /docs`` (plain HTML, no CDN), ``GET /openapi.json``, the upload page at ``/`` and the
+  liveness check page at ``/live``.
 
 A file is checked when it arrives (sniffed from its first bytes, then probed from its header), so what is not
 media, or is empty, or has a broken header, is refused there with 415 or 422. A file that passes those checks
@@ -51,6 +58,7 @@ from unmask.media import expected_frames, probe
 from unmask.models import load_card
 from unmask.server.docs import render_docs
 from unmask.server.jobs import LINE, WorkerPool, default_scanner_factory, remove_media
+from unmask.server.live import CheckerFactory, LivenessDesk
 from unmask.server.settings import Settings
 from unmask.server.store import DEFAULT_OWNER, Job, JobStore
 from unmask.server.upload import UploadError, UploadGate, receive_upload, too_many_jobs
@@ -118,9 +126,15 @@ def _job_view(job: Job, with_result: bool = True) -> dict[str, Any]:
     return {**job.to_dict(with_result), "links": _links(job.id)}
 
 
-def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None = None) -> FastAPI:
-    """The service on ``settings.db``; ``scanner_factory`` (for tests) builds each worker's scanner."""
+def create_app(
+    settings: Settings,
+    scanner_factory: Callable[[], Scanner] | None = None,
+    checker_factory: CheckerFactory | None = None,
+) -> FastAPI:
+    """The service on ``settings.db``; ``scanner_factory`` (for tests) builds each worker's scanner,
+    ``checker_factory`` the liveness checker (from the signing key)."""
     card = load_card(settings.model)
+    desk = LivenessDesk(settings, checker_factory)
     store = JobStore(settings.db)
     pool = WorkerPool(store, settings, scanner_factory)
     gate = UploadGate(settings.max_jobs_per_client, settings.max_uploads)
@@ -321,6 +335,64 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
         return Response(status_code=204)
 
     app.include_router(api)
+    live = APIRouter(prefix="/v1/liveness", dependencies=[Depends(check_token)], tags=["liveness"])
+
+    @live.post("/challenges", status_code=201, summary="A new signed liveness challenge", responses=_errors(401))
+    def new_challenge() -> dict[str, Any]:
+        return desk.issue()
+
+    @live.post(
+        "",
+        summary="Check a recording (or a photo) for a live person",
+        description="Send the recording as multipart/form-data in the field 'file', and the token of the challenge "
+        "it answers in the query parameter 'challenge' (none: the passive and deepfake cues only). The check runs "
+        "at once and its result comes back; nothing of it is stored.",
+        responses=_errors(400, 401, 408, 413, 415, 422, 429, 503),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                        }
+                    }
+                },
+            }
+        },
+    )
+    async def check_liveness(
+        request: Request,
+        challenge: str | None = Query(None, max_length=4096, description="the token from /v1/liveness/challenges"),
+    ) -> dict[str, Any]:
+        client = _client(request)
+        stored = await run_in_threadpool(store.active, client)
+        try:
+            gate.enter(client, stored)
+        except UploadError as err:
+            raise HTTPException(err.status, err.message, headers=err.headers) from None
+        path = media_dir / f"live-{uuid.uuid4().hex}"
+        try:
+            media_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                upload = await receive_upload(request, path, settings)
+            except UploadError as err:
+                raise HTTPException(err.status, err.message, headers={"Connection": "close", **err.headers}) from None
+            except ClientDisconnect:
+                return JSONResponse({"detail": "the client went away during the upload"}, status_code=400)
+            try:
+                await run_in_threadpool(probe, path, settings.limits)
+            except MediaError as err:
+                raise HTTPException(422, str(err).replace(str(path), upload.filename)) from None
+            result = await run_in_threadpool(desk.check, path, challenge, upload.filename)
+            return result.to_dict()
+        finally:
+            path.unlink(missing_ok=True)
+            gate.leave(client)
+
+    app.include_router(live)
 
     @app.get(
         "/healthz",
@@ -357,6 +429,10 @@ def create_app(settings: Settings, scanner_factory: Callable[[], Scanner] | None
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/live", include_in_schema=False)
+    def live_page() -> FileResponse:
+        return FileResponse(STATIC / "live.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

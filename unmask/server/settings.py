@@ -81,6 +81,11 @@ class Settings:
     ``body_timeout_s``, or averages under ``min_upload_kbps`` (kilobytes per second) once that time has passed,
     is cut off (:mod:`unmask.server.upload`).
 
+    Liveness checks (``/v1/liveness``): challenges are signed with ``liveness_key`` (None: a random key made at
+    each start, so a restart voids the challenges handed out before it) and last ``liveness_ttl_s`` seconds;
+    ``liveness_challenge`` (a compact spec) is issued every time instead of a random challenge (for tests and
+    demonstrations).
+
     Scans run in ``workers`` threads here or, with ``cluster`` (a Dask scheduler's address, or ``local[:N]``),
     on that cluster, ``workers`` at once; the job store stays here either way.
     """
@@ -104,6 +109,9 @@ class Settings:
     sampling: Sampling = DEFAULT_SAMPLING
     limits: Limits = field(default_factory=Limits)
     cluster: str | None = None
+    liveness_key: bytes | None = field(default=None, repr=False)
+    liveness_ttl_s: float = 120.0
+    liveness_challenge: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "db", Path(self.db).expanduser().absolute())
@@ -121,6 +129,8 @@ class Settings:
             object.__setattr__(self, "token", None)
         if self.retain_s is not None and not self.retain_s > 0:
             raise ValueError(f"the retention must be positive (or None: forever), got {self.retain_s}")
+        if not self.liveness_ttl_s > 0:
+            raise ValueError(f"a challenge's lifetime must be positive, got {self.liveness_ttl_s}")
         object.__setattr__(self, "tokens", dict(self.tokens))
         if self.token is not None and DEFAULT_OWNER in self.tokens:
             raise ValueError(f"the single token is the one named {DEFAULT_OWNER!r}, and the named tokens have one too")

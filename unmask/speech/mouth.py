@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from unmask.faces.regions import INNER_LIP_PAIRS, INNER_LIPS, MOUTH_CORNERS
+from unmask.faces.regions import INNER_LIPS, MOUTH_CORNERS, mouth_aperture
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,8 @@ def mouth_series(landmarks: np.ndarray, times: np.ndarray) -> MouthSeries:
         raise ValueError(f"{len(points)} meshes but {len(times)} times")
     xy = points[:, :, :2]
     width = np.linalg.norm(xy[:, MOUTH_CORNERS[0]] - xy[:, MOUTH_CORNERS[1]], axis=1)
-    gaps = np.stack([np.linalg.norm(xy[:, upper] - xy[:, lower], axis=1) for upper, lower in INNER_LIP_PAIRS])
     safe = np.maximum(width, 1e-6)
     ring = xy[:, list(INNER_LIPS)]
     x, y = ring[..., 0], ring[..., 1]
     area = 0.5 * np.abs(np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1))
-    return MouthSeries(times, gaps.mean(axis=0) / safe, area / safe**2, width)
+    return MouthSeries(times, mouth_aperture(xy), area / safe**2, width)
