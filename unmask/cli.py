@@ -532,11 +532,42 @@ def _add_forge(commands: Commands) -> None:
         help="also make N animation forgeries as 16-frame clips from the videos among the inputs (every 2nd "
         "frame): DIR/clips/clipNN_<kind>.jpg (real, forgery, mask, difference) and .mp4 (real | forgery)",
     )
+    forge.add_argument(
+        "--attacks",
+        action="store_true",
+        help="instead, simulate presentation attacks (print, screen replay, video replay) from the real frames and "
+        "write DIR/attacks.jpg (live | attack, both post-processed alike, face boxes drawn)",
+    )
     forge.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     forge.set_defaults(run=_run_forge)
 
 
+def _run_forge_attacks(args: argparse.Namespace) -> Outcome:
+    import numpy as np
+
+    from unmask.forge.attacks import make_attack, post_process
+    from unmask.forge.sheet import attack_row, write_forgery_sheet
+    from unmask.forge.sources import load_face_frames
+
+    frames = load_face_frames(args.inputs, Sampling(count=args.frames), progress=not args.quiet)
+    if not frames:
+        raise CommandError("no faces of 64 px or more found in the inputs")
+    rng = np.random.default_rng(args.seed)
+    rows = []
+    for pick in rng.choice(len(frames), size=args.count, replace=len(frames) < args.count):
+        frame = frames[pick]
+        room = frames[int(rng.integers(len(frames)))].image
+        attack = make_attack(frame.image, frame.box, rng, background=room)
+        live, live_box = post_process(frame.image, frame.box, rng)
+        image, box = post_process(attack.image, attack.box, rng)
+        rows.append(attack_row(live, live_box, dataclasses.replace(attack, image=image, box=box)))
+    print(f"attacks: {write_forgery_sheet(rows, Path(args.output) / 'attacks.jpg', columns=3)}")
+    return DONE
+
+
 def _run_forge(args: argparse.Namespace) -> Outcome:
+    if args.attacks:
+        return _run_forge_attacks(args)
     import numpy as np
 
     from unmask.forge import make_forgery
