@@ -149,7 +149,7 @@ def _bend(picture: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _subpixels(picture: np.ndarray, rng: np.random.Generator, detail: list[str]) -> np.ndarray:
     """The picture on a display: resampled to its pixel grid, each pixel drawn as R, G, B stripes (3 x 3 cells)."""
     height, width = picture.shape[:2]
-    pitch = rng.uniform(0.7, 2.2)  # source pixels per display pixel
+    pitch = rng.uniform(1.0, 2.4)  # source pixels per display pixel
     columns, rows = max(8, round(width / pitch)), max(8, round(height / pitch))
     grid = cv2.resize(picture, (columns, rows), interpolation=cv2.INTER_AREA)
     cells = np.zeros((rows * 3, columns * 3, 3), np.float32)

@@ -24,6 +24,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -39,8 +40,9 @@ from unmask.models.card import ModelCard, Threshold, training_sources
 from unmask.train.config import LivenessConfig
 
 NAME = "unmask-live"
-BANK_VERSION = "live-bank-1"
+BANK_VERSION = "live-bank-2"
 MARGIN = 8  # the bank's crops are this much wider than the input, for random shifts in training
+WORK_SIDE = 320  # frames are simulated at most this large: the crop needs the face at about 50 px, no more
 
 
 def box_contract(config: LivenessConfig) -> CropContract:
@@ -68,7 +70,7 @@ def _key(payload: dict[str, Any]) -> str:
 
 def cached_frames(config: LivenessConfig, cache_dir: Path, log: Callable[[str], None]) -> list[FaceFrame]:
     """The real frames with face boxes (:func:`~unmask.forge.sources.load_face_frames`), cached by inputs."""
-    key = _key({"inputs": sorted(config.inputs), "frames": config.frames, "version": BANK_VERSION})
+    key = _key({"inputs": sorted(config.inputs), "frames": config.frames, "version": "frames-1"})
     path = cache_dir / f"frames-{key}.npz"
     if path.is_file():
         with np.load(path, allow_pickle=True) as data:
@@ -110,6 +112,12 @@ def make_pair(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One live crop and one attack crop of ``kind`` made from ``frame``, framed and post-processed alike, each
     ``config.size + MARGIN`` pixels at the contract's scale widened to match."""
+    image, box = frame.image, frame.box
+    shrink = WORK_SIDE / max(image.shape[:2])
+    if shrink < 1:
+        size = (round(image.shape[1] * shrink), round(image.shape[0] * shrink))
+        image, box = cv2.resize(image, size, interpolation=cv2.INTER_AREA), box * shrink
+    frame = FaceFrame(image, box, frame.source, frame.index)
     attack = SIMULATORS[kind](frame.image, frame.box, rng, room)
     side = config.size + MARGIN
     scale = config.scale * side / config.size
