@@ -350,7 +350,8 @@ def train_liveness(
             "crops of the held-out train_real files; the middle of the widest run of thresholds that reach it. "
             "Set on simulated data only: no real presentation attack was seen.",
             calibrated_on=(f"held-out train_real files ({len(held)}), simulated attacks",),
-            command=f"unmask train-liveness {' '.join(config.inputs)} -o RUN",
+            command=f"unmask train-liveness {' '.join(config.inputs)} -o RUN --variants {config.variants} "
+            f"--epochs {config.epochs}",
         ),
         description="Passive presentation-attack detection (print, screen replay, video replay) from one face crop "
         "with its context, trained on real faces against attacks simulated from them (unmask.forge.attacks).",
@@ -360,7 +361,8 @@ def train_liveness(
             "parameters": sum(p.numel() for p in net.parameters()),
         },
         training={
-            "command": f"unmask train-liveness {' '.join(config.inputs)} -o RUN",
+            "command": f"unmask train-liveness {' '.join(config.inputs)} -o RUN --variants {config.variants} "
+            f"--epochs {config.epochs}",
             "config": asdict(config),
             "unmask_version": __version__,
             "frames": {
