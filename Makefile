@@ -82,6 +82,7 @@ bench: $(BIN)/.installed-bench $(BIN)/.installed-server $(BIN)/.installed-speech
 	$(BIN)/python benchmarks/bench_soak.py
 	$(BIN)/python benchmarks/bench_speech.py
 	$(BIN)/python benchmarks/bench_live.py
+	$(BIN)/python benchmarks/bench_liveness.py --minifasnet $(MODELS)/minifasnet
 	$(BIN)/python benchmarks/bench_cluster.py --files 1000 --noop 500
 	$(BIN)/unmask eval $(DATA)/dev/labels.csv -o bench-out/dev-eval --mesonet $(MODELS)/mesonet/Meso4_DF.h5 \
 		--robustness all -q

@@ -210,6 +210,17 @@ def test_forge_writes_a_contact_sheet(capsys, media, tmp_path):
     assert code == 2 and "no faces found" in err
 
 
+def test_forge_attacks_writes_a_sheet_of_live_and_attack_pairs(capsys, media, tmp_path):
+    code, out, _ = run(capsys, "forge", "-q", media / "astronaut.jpg", "-o", tmp_path, "--attacks", "--count", "3")
+    assert code == 0 and out.strip() == f"attacks: {tmp_path / 'attacks.jpg'}"
+    from PIL import Image
+
+    with Image.open(tmp_path / "attacks.jpg") as sheet:
+        assert sheet.width > 300
+    code, _, err = run(capsys, "forge", "-q", media / "no_face.mp4", "-o", tmp_path / "none", "--attacks")
+    assert code == 2 and "no faces" in err
+
+
 def test_forge_clips_shows_animation_forgeries_as_sheets_and_side_by_side_clips(capsys, media, tmp_path):
     code, out, _ = run(capsys, "forge", "-q", media / "single_face.mp4", "-o", tmp_path, "--count", "1", "--clips", "3")
     assert code == 0 and out.splitlines()[-1] == f"clips: 3 in {tmp_path / 'clips'}"

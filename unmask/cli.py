@@ -34,11 +34,13 @@ from unmask.models import FakeClassifier
 from unmask.models.temporal import TemporalClassifier, on_by_default
 from unmask.report import HEADER, HeatmapWriter, contact_sheet, format_row
 from unmask.train.config import HISTORIES, features_named
+from unmask.train.config import LivenessConfig as LivenessDefaults
 from unmask.train.config import TemporalConfig as TemporalDefaults
 from unmask.train.config import TrainConfig as TrainDefaults
 from unmask.verdict import DEFAULT_SAMPLING, Scanner
 from unmask.verdict.batch import InProcess, Runner
 
+DEFAULT_MINIFASNET = os.path.join("..", "shared", "models", "minifasnet")
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 # What scan and eval read of a video by default.
 SCAN_FRAMES = f"{DEFAULT_SAMPLING.count} evenly spaced; the temporal branch reads its own burst mid-clip"
@@ -588,11 +590,42 @@ def _add_forge(commands: Commands) -> None:
         help="also make N animation forgeries as 16-frame clips from the videos among the inputs (every 2nd "
         "frame): DIR/clips/clipNN_<kind>.jpg (real, forgery, mask, difference) and .mp4 (real | forgery)",
     )
+    forge.add_argument(
+        "--attacks",
+        action="store_true",
+        help="instead, simulate presentation attacks (print, screen replay, video replay) from the real frames and "
+        "write DIR/attacks.jpg (live | attack, both post-processed alike, face boxes drawn)",
+    )
     forge.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     forge.set_defaults(run=_run_forge)
 
 
+def _run_forge_attacks(args: argparse.Namespace) -> Outcome:
+    import numpy as np
+
+    from unmask.forge.attacks import make_attack, post_process
+    from unmask.forge.sheet import attack_row, write_forgery_sheet
+    from unmask.forge.sources import load_face_frames
+
+    frames = load_face_frames(args.inputs, Sampling(count=args.frames), progress=not args.quiet)
+    if not frames:
+        raise CommandError("no faces of 64 px or more found in the inputs")
+    rng = np.random.default_rng(args.seed)
+    rows = []
+    for pick in rng.choice(len(frames), size=args.count, replace=len(frames) < args.count):
+        frame = frames[pick]
+        room = frames[int(rng.integers(len(frames)))].image
+        attack = make_attack(frame.image, frame.box, rng, background=room)
+        live, live_box = post_process(frame.image, frame.box, rng)
+        image, box = post_process(attack.image, attack.box, rng)
+        rows.append(attack_row(live, live_box, dataclasses.replace(attack, image=image, box=box)))
+    print(f"attacks: {write_forgery_sheet(rows, Path(args.output) / 'attacks.jpg', columns=3)}")
+    return DONE
+
+
 def _run_forge(args: argparse.Namespace) -> Outcome:
+    if args.attacks:
+        return _run_forge_attacks(args)
     import numpy as np
 
     from unmask.forge import make_forgery
@@ -646,7 +679,7 @@ def _add_eval(commands: Commands, temporal_help: str) -> None:
         "Writes DIR/scores.jsonl (a cache: a re-run only scans what is missing), DIR/metrics.json, PNG plots and "
         "DIR/index.html.",
     )
-    evaluate.add_argument("dataset", metavar="DATASET")
+    evaluate.add_argument("dataset", metavar="DATASET", nargs="?")
     evaluate.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for scores, metrics, plots")
     evaluate.add_argument("--model", metavar="CARD", help="a model card JSON (default: the shipped detector)")
     evaluate.add_argument("--temporal", action=argparse.BooleanOptionalAction, default=None, help=temporal_help)
@@ -669,12 +702,53 @@ def _add_eval(commands: Commands, temporal_help: str) -> None:
         "--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates for intervals, 0 for none"
     )
     evaluate.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP.replace("per input file", "per file"))
+    live = evaluate.add_argument_group("liveness (instead of DATASET)")
+    live.add_argument(
+        "--liveness",
+        metavar="LABELS",
+        help="measure presentation-attack detection instead: LABELS is a CSV path,label,attack (live/spoof; print, "
+        "replay-screen, ...). unmask's passive model and MiniFASNet score the same faces; APCER per attack type and "
+        "the worst, BPCER and ACER (ISO/IEC 30107-3) at each one's threshold. Writes DIR/scores.jsonl, "
+        "DIR/metrics.json, DIR/table.txt, DIR/histograms.png. Videos: 8 evenly spaced frames unless told",
+    )
+    live.add_argument(
+        "--minifasnet",
+        metavar="DIR",
+        help=f"MiniFASNet's folder (MiniFASNetV2.onnx, MiniFASNetV1SE.onnx; default {DEFAULT_MINIFASNET} when it "
+        "exists); 'none' to leave it out",
+    )
+    live.add_argument("--liveness-model", metavar="CARD", help="a liveness model card (default: the shipped one)")
     _add_sampling_options(evaluate, SCAN_FRAMES)
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     evaluate.set_defaults(run=_run_eval)
 
 
+def _run_eval_liveness(args: argparse.Namespace) -> Outcome:
+    from unmask.evaluate.liveness import evaluate_liveness, liveness_table, load_liveness_labels
+    from unmask.models.liveness import DEFAULT_PASSIVE, load_passive
+
+    if args.dataset is not None:
+        raise CommandError("give either DATASET or --liveness LABELS, not both")
+    items = load_liveness_labels(args.liveness)
+    scorers: list[Any] = [load_passive(args.liveness_model or DEFAULT_PASSIVE)]
+    folder = args.minifasnet or (DEFAULT_MINIFASNET if Path(DEFAULT_MINIFASNET).is_dir() else None)
+    if folder and folder != "none":
+        from unmask.peers.minifasnet import MiniFASNet
+
+        scorers.append(MiniFASNet(folder))
+    sampling = _sampling(args, Sampling(count=8))
+    out = Path(args.output)
+    metrics, _ = evaluate_liveness(items, out, scorers, sampling, progress=not args.quiet)
+    print(liveness_table(metrics))
+    print(f"metrics: {out / 'metrics.json'}; table: {out / 'table.txt'}; plot: {out / 'histograms.png'}")
+    return DONE
+
+
 def _run_eval(args: argparse.Namespace) -> Outcome:
+    if args.liveness:
+        return _run_eval_liveness(args)
+    if args.dataset is None:
+        raise CommandError("a DATASET (or --liveness LABELS) is required")
     from unmask.evaluate.datasets import load_dataset
     from unmask.evaluate.robustness import parse_rungs
     from unmask.evaluate.run import Peer, evaluate, run_ladder
@@ -881,6 +955,56 @@ def _run_train_temporal(args: argparse.Namespace) -> Outcome:
     return DONE
 
 
+def _add_train_liveness(commands: Commands) -> None:
+    """``unmask train-liveness``: the passive liveness model."""
+    live = commands.add_parser(
+        "train-liveness",
+        help="train the passive liveness model on real faces against simulated attacks (needs the 'train' extra)",
+        description="Train the passive presentation-attack model on real faces only: print, screen-replay and "
+        "video-replay attacks are simulated from each real frame (see 'unmask forge --attacks'), both classes "
+        "post-processed alike. A seeded share of the files is held out whole; the threshold minimises ACER on "
+        "their simulated attacks. Writes DIR/unmask-live.onnx, its model card DIR/unmask-live.json and "
+        "DIR/train.json; ship by copying both files into unmask/models/weights/.",
+    )
+    live.add_argument("inputs", nargs="+", metavar="INPUT", help="real images or videos, or folders of them")
+    live.add_argument("-o", "--output", required=True, metavar="DIR", help="run folder")
+    defaults = LivenessDefaults()
+    live.add_argument("--epochs", type=_positive_int, default=defaults.epochs, help="(%(default)s)")
+    live.add_argument("--variants", type=_positive_int, default=defaults.variants, help="pairs per frame (%(default)s)")
+    live.add_argument("--frames", type=_positive_int, default=defaults.frames, help="frames per video (%(default)s)")
+    live.add_argument("--cache", metavar="DIR", help="where faces and simulated crops are cached (DIR/cache)")
+    live.add_argument("--seed", type=int, default=defaults.seed, help="(%(default)s)")
+    live.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads for torch (%(default)s)")
+    live.add_argument("--workers", type=_positive_int, default=defaults.workers, help="simulating processes")
+    live.set_defaults(run=_run_train_liveness)
+
+
+def _run_train_liveness(args: argparse.Namespace) -> Outcome:
+    try:
+        from unmask.train.liveness import train_liveness
+    except ImportError as err:
+        raise _missing_extra(err, "train") from None
+    config = LivenessDefaults(
+        epochs=args.epochs,
+        variants=args.variants,
+        frames=args.frames,
+        seed=args.seed,
+        threads=args.threads,
+        workers=args.workers,
+        inputs=[str(Path(item).resolve()) for item in args.inputs],
+    )
+    out = Path(args.output)
+    try:
+        summary = train_liveness(
+            config, out, Path(args.cache) if args.cache else None, log=lambda m: tqdm.write(m, file=sys.stderr)
+        )
+    except ValueError as err:
+        raise CommandError(str(err)) from None
+    held = summary["held_out"]
+    print(f"liveness model: {out / 'unmask-live.onnx'} (held-out simulated ACER {held['acer']:.4f})")
+    return DONE
+
+
 def _duration(text: str) -> float | None:
     from unmask.server.settings import parse_duration
 
@@ -1032,6 +1156,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval(commands, temporal_help)
     _add_train(commands)
     _add_train_temporal(commands)
+    _add_train_liveness(commands)
     _add_serve(commands)
     return parser
 

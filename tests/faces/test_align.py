@@ -78,3 +78,17 @@ def test_face_at_the_edge_is_padded_black(analyzer, astronaut):
     aligned = align_face(cut, analyzer(cut)[0].landmarks)
     assert aligned.image.shape == (224, 224, 3)
     assert aligned.image[:, :5].max() == 0 or aligned.image[:5].max() == 0
+
+
+def test_box_crop_centres_the_box_with_its_context_and_black_outside():
+    from unmask.faces.align import box_crop
+
+    image = np.zeros((200, 300, 3), np.uint8)
+    image[80:120, 130:170] = 200  # the "face"
+    crop = box_crop(image, np.array([130, 80, 170, 120]), 2.0, 64)
+    assert crop.shape == (64, 64, 3)
+    assert crop[24:40, 24:40].min() > 150 and crop[:10].max() == 0  # face in the middle half, context around
+    edge = box_crop(image, np.array([0, 0, 40, 40]), 3.0, 60)
+    assert edge[:15, :15].max() == 0  # outside the frame: black
+    big = box_crop(np.full((1000, 1000, 3), 90, np.uint8), np.array([100, 100, 900, 900]), 1.0, 32)
+    assert big.shape == (32, 32, 3) and abs(int(big.mean()) - 90) <= 1

@@ -80,3 +80,23 @@ def align_face(image: np.ndarray, landmarks: np.ndarray, contract: CropContract 
     else:
         crop = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     return AlignedFace(image=crop, matrix=matrix, landmarks=apply_transform(matrix, landmarks))
+
+
+def box_crop(image: np.ndarray, box: np.ndarray, scale: float, size: int) -> np.ndarray:
+    """A square ``size`` x ``size`` crop of an RGB frame centred on a detector ``box`` (x0, y0, x1, y1), its side
+    ``scale`` times the box's longer side, not turned; what falls outside the frame is black. The passive liveness
+    model's crop: the context around the face (paper edges, bezels, fingers) is in it, as the card's contract
+    (``scale``, ``size``) says."""
+    x0, y0, x1, y1 = (float(value) for value in np.asarray(box, np.float64).reshape(-1)[:4])
+    side = max(x1 - x0, y1 - y0, 1.0) * scale
+    factor = size / side
+    matrix = np.array(
+        [[factor, 0.0, size / 2 - factor * (x0 + x1) / 2], [0.0, factor, size / 2 - factor * (y0 + y1) / 2]]
+    )
+    shrink = int(1.0 / factor)
+    if shrink >= 2:  # sample at about the frame's own resolution, then average down: a plain warp would alias
+        warped = cv2.warpAffine(
+            image, matrix * shrink, (size * shrink, size * shrink), flags=cv2.INTER_LINEAR, borderValue=0
+        )
+        return cv2.resize(warped, (size, size), interpolation=cv2.INTER_AREA)
+    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderValue=0)

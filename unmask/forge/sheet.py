@@ -1,6 +1,7 @@
 """A contact sheet of training forgeries, so a person can see what the detector learns from: each row shows
-the real crop, its forgery, the blend mask and the boundary map the model is taught to draw; and, for the
-animation forgeries made as clips, a sheet and a side-by-side clip of each."""
+the real crop, its forgery, the blend mask and the boundary map the model is taught to draw; for the
+animation forgeries made as clips, a sheet and a side-by-side clip of each; and for the simulated presentation
+attacks, the live frame beside its attack, both as the liveness model sees them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import cv2
 import numpy as np
 
 from unmask.forge.animate import make_clip_forgery, write_clip_sheet, write_side_by_side
+from unmask.forge.attacks import Attack
 from unmask.forge.blend import Forgery, Reconstructor
 from unmask.forge.sources import TrackFrames
 from unmask.media import write_jpeg
@@ -35,8 +37,29 @@ def forgery_row(real: np.ndarray, forgery: Forgery) -> np.ndarray:
     return labelled
 
 
+def _with_box(image: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """``image`` fitted into a TILE square (aspect kept) with the face box drawn on it."""
+    factor = TILE / max(image.shape[:2])
+    small = cv2.resize(image, (max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor))))
+    tile = np.full((TILE, TILE, 3), 255, np.uint8)
+    tile[: small.shape[0], : small.shape[1]] = small
+    x0, y0, x1, y1 = (np.asarray(box, np.float32) * factor).round().astype(int)
+    cv2.rectangle(tile, (int(x0), int(y0)), (int(x1), int(y1)), (0, 220, 0), 1)
+    return tile
+
+
+def attack_row(live: np.ndarray, live_box: np.ndarray, attack: Attack) -> np.ndarray:
+    """live | attack, each with its face box, TILE pixels high, with the attack's kind and parameters under it."""
+    row = np.hstack([_with_box(live, live_box), _with_box(attack.image, attack.box)])
+    labelled = np.full((TILE + LABEL_HEIGHT, row.shape[1], 3), 255, dtype=np.uint8)
+    labelled[:TILE] = row
+    text = f"{attack.kind}: {attack.detail}"[:48]
+    cv2.putText(labelled, text, (4, TILE + 13), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1, cv2.LINE_AA)
+    return labelled
+
+
 def write_forgery_sheet(rows: list[np.ndarray], path: str | os.PathLike[str], columns: int = 2) -> Path:
-    """Tile rows made by :func:`forgery_row` into one RGB-to-JPEG sheet at ``path``."""
+    """Tile rows made by :func:`forgery_row` (or :func:`attack_row`) into one RGB-to-JPEG sheet at ``path``."""
     if not rows:
         raise ValueError("no forgeries to draw")
     columns = max(1, min(columns, len(rows)))

@@ -11,10 +11,13 @@ from typing import Any
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
+from unmask.errors import UnmaskError
 from unmask.faces.align import CropContract
+from unmask.faces.analyzer import FaceAnalyzer
 from unmask.faces.extract import INDEX_FILE, RUN_FILE, extract_faces
-from unmask.media import Sampling, sha256_of
+from unmask.media import Sampling, collect_inputs, read_frames, sha256_of
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,3 +171,46 @@ def load_tracks(folders: Sequence[Path], min_face: float = 64.0, min_length: int
                         )
                     )
     return tracks
+
+
+@dataclass(frozen=True, eq=False)
+class FaceFrame:
+    """A whole real frame with the box (x0, y0, x1, y1) of its largest face: what presentation attacks are
+    simulated from (they need the context around the face, not an aligned crop)."""
+
+    image: np.ndarray
+    box: np.ndarray
+    source: str
+    index: int = 0
+
+
+def load_face_frames(
+    inputs: Sequence[str],
+    sampling: Sampling,
+    min_face: float = 64.0,
+    max_side: int = 640,
+    progress: bool = False,
+) -> list[FaceFrame]:
+    """Every sampled frame of the real media under ``inputs`` whose largest face is ``min_face`` pixels or more,
+    shrunk so its longer side is at most ``max_side``. Files that cannot be read are skipped."""
+    analyzer = FaceAnalyzer()
+    found: list[FaceFrame] = []
+    files, _ = collect_inputs(list(inputs))
+    for path in tqdm([item.path for item in files], desc="frames", unit="file", disable=not progress):
+        try:
+            for frame in read_frames(path, sampling):
+                faces = analyzer(frame.image)
+                if not faces:
+                    continue
+                face = max(faces, key=lambda item: item.size)
+                if face.size < min_face:
+                    continue
+                image, box = frame.image, np.asarray(face.box, np.float32)
+                shrink = max_side / max(image.shape[:2])
+                if shrink < 1:
+                    size = (round(image.shape[1] * shrink), round(image.shape[0] * shrink))
+                    image, box = cv2.resize(image, size, interpolation=cv2.INTER_AREA), box * shrink
+                found.append(FaceFrame(np.ascontiguousarray(image), box, str(path), frame.index))
+        except (UnmaskError, OSError):
+            continue
+    return found

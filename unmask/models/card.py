@@ -6,7 +6,7 @@ one typed form: :func:`load_card` is the one reader (it checks every field it kn
 train-temporal``) and by the tools that ship a model (``tools/ship_model.py``, ``tools/ship_temporal.py``).
 
 The fields unmask relies on at run time are ``name``, ``version``, ``file``, ``sha256`` (of the ONNX file,
-checked when it loads), ``kind`` (``frame`` or ``temporal``), ``contract`` (the
+checked when it loads), ``kind`` (``frame``, ``temporal`` or ``liveness``), ``contract`` (the
 :class:`~unmask.faces.align.CropContract` its crops are made with), ``threshold`` (the score at and above which
 a face is called fake) and, for temporal models, ``features_version``, ``window`` and ``step_s``. The rest (the
 training data with the licence and NOTICE of each source, the dev metrics and the commands that measured them,
@@ -32,7 +32,7 @@ from unmask.media import sha256_of
 
 WEIGHTS = Path(__file__).parent / "weights"
 DEFAULT_MODEL = "unmask-blend"
-KINDS = ("frame", "temporal")
+KINDS = ("frame", "temporal", "liveness")
 
 # The licence of each folder of ../shared/data/train_real (from its NOTICE, or the data README where a folder has
 # none): the one table every card's training data is written from. The NOTICE text itself is copied into the card.

@@ -10,6 +10,7 @@ import os
 
 from unmask.models.card import DEFAULT_MODEL, load_card, shipped_cards
 from unmask.models.classifier import FakeClassifier
+from unmask.models.liveness import PassiveModel
 from unmask.models.temporal import TemporalClassifier
 
 
@@ -18,10 +19,14 @@ def available() -> list[str]:
     return [card.name for card in shipped_cards()]
 
 
-def load(name: str | os.PathLike[str] = DEFAULT_MODEL, threads: int = 0) -> FakeClassifier | TemporalClassifier:
+def load(
+    name: str | os.PathLike[str] = DEFAULT_MODEL, threads: int = 0
+) -> FakeClassifier | TemporalClassifier | PassiveModel:
     """The model a shipped name (or a card path) names, its weights checked against its card and opened;
     ``threads`` 0 lets onnxruntime choose."""
     card = load_card(name)
     if card.kind == "temporal":
         return TemporalClassifier(card, threads)
+    if card.kind == "liveness":
+        return PassiveModel(card, threads)
     return FakeClassifier(card, threads)

@@ -37,6 +37,27 @@ class TrainConfig:
     inputs: list[str] = field(default_factory=list)
 
 
+@dataclass
+class LivenessConfig:
+    """Settings of one passive liveness run (``unmask train-liveness``, recorded in ``train.json``)."""
+
+    size: int = 112  # the model's input side
+    scale: float = 2.2  # the crop's side over the face box's longer side
+    variants: int = 6  # live and attack pictures drawn from each real frame
+    frames: int = 4  # frames per video
+    tight_share: float = 0.35  # pictures cut to a tight face crop first (both classes), as face-crop datasets are
+    held_out: float = 0.15  # share of source files held out (whole files)
+    epochs: int = 14
+    batch: int = 64
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    width: int = 24  # channels of the first block
+    seed: int = 0
+    threads: int = 2
+    workers: int = 2  # processes that simulate the attacks
+    inputs: list[str] = field(default_factory=list)
+
+
 IDENTITY_FEATURES = (
     "mouth_open",
     "mouth_width",
