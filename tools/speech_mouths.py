@@ -41,7 +41,7 @@ def mouths(path: Path, analyzer: FaceAnalyzer) -> dict[str, np.ndarray] | None:
     tracks: dict[int, dict[int, np.ndarray]] = {}
     for number, found in enumerate(track_faces(frames, analyzer, track=True)):
         times.append(found.frame.time or 0.0)
-        for face in found.faces:
+        for face in found.window_faces:
             tracks.setdefault(face.track_id or 0, {})[number] = face.landmarks[:, :2].astype(np.float32)
     out: dict[str, np.ndarray] = {"times": np.array(times)}
     for track, meshes in tracks.items():

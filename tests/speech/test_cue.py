@@ -22,7 +22,7 @@ def grid_clip(shared_data, speech_parts):
     times, meshes = [], []
     for found in track_faces(frames, FaceAnalyzer(), track=True):
         times.append(found.frame.time)
-        meshes.append(found.faces[0].landmarks)
+        meshes.append(found.window_faces[0].landmarks)
     first, samples = read_audio(path, 0.0, info.duration_s + 0.1)
     return mouth_series(np.stack(meshes), np.array(times)), probe_audio(path), first, samples, info.duration_s
 
