@@ -6,7 +6,8 @@ The clip is made here, never stored beyond a temporary folder: four GRID clips o
 (their frames scaled into 640x480, 25 fps, H.264; their sound as AAC), cut to 10 s. The same frames without sound
 are the second clip. Each is scanned by one Scanner with the speech cue on and by one with it off (the default
 sampling, temporal branch as its card says), alternately, ``--repeats`` times after a warm-up; medians of the
-end-to-end time and of ``timings.speech_s``. Prints a markdown table; BENCHMARKS.md records a run.
+end-to-end time, of the CPU time of the process (every thread: the fairer cost on a busy machine) and of
+``timings.speech_s``. Prints a markdown table; BENCHMARKS.md records a run.
 """
 
 from __future__ import annotations
@@ -58,24 +59,30 @@ def main(argv: list[str] | None = None) -> int:
     on, off = Scanner(speech=True), Scanner(speech=False)
     with tempfile.TemporaryDirectory() as tmp:
         spoken, mute = speech_clip(Path(tmp))
-        print("| clip | speech cue off (s) | speech cue on (s) | added | the cue's own `speech_s` | cue |")
-        print("|---|---|---|---|---|---|")
+        print(
+            "| clip | speech cue off (s) | speech cue on (s) | added | CPU off (s) | CPU on (s) | added (CPU) "
+            "| the cue's own `speech_s` | cue |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
         for clip in (spoken, mute):
             on.scan(clip), off.scan(clip)  # warm-up
-            times: dict[str, list[float]] = {"on": [], "off": [], "own": []}
+            times: dict[str, list[float]] = {"on": [], "off": [], "cpu on": [], "cpu off": [], "own": []}
             for _ in range(args.repeats):
                 for key, scanner in (("off", off), ("on", on)):
-                    tick = time.perf_counter()
+                    tick, cpu = time.perf_counter(), time.process_time()
                     result = scanner.scan(clip)
                     times[key].append(time.perf_counter() - tick)
+                    times[f"cpu {key}"].append(time.process_time() - cpu)
                     if key == "on":
                         times["own"].append(result.timings["speech_s"])
                         cue = result.faces[0].cues["speech"] if result.faces else None
-            before, after = statistics.median(times["off"]), statistics.median(times["on"])
+            median = {key: statistics.median(values) for key, values in times.items()}
             said = "applied" if cue is not None and cue.applied else f"not applied: {cue.reason if cue else 'no face'}"
             print(
-                f"| {clip.name} | {before:.3f} | {after:.3f} | {100 * (after / before - 1):+.0f}% | "
-                f"{statistics.median(times['own']):.3f} | {said} |"
+                f"| {clip.name} | {median['off']:.3f} | {median['on']:.3f} "
+                f"| {100 * (median['on'] / median['off'] - 1):+.0f}% "
+                f"| {median['cpu off']:.3f} | {median['cpu on']:.3f} "
+                f"| {100 * (median['cpu on'] / median['cpu off'] - 1):+.0f}% | {median['own']:.3f} | {said} |"
             )
     return 0
 

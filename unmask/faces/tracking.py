@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from unmask.faces.geometry import box_side
 from unmask.faces.types import Face
 
 MAX_SHIFT = 0.75  # a face's centre moves at most this share of its size to stay in its track
@@ -77,14 +76,20 @@ class FaceTracker:
         return result
 
 
-def _gap(a: Sighting, b: Sighting) -> tuple[float, float, float]:
-    """Seconds between two sightings, the centre's shift relative to the larger size, and the size ratio."""
-    (when_a, box_a), (when_b, box_b) = a, b
-    box_a, box_b = np.asarray(box_a, np.float64), np.asarray(box_b, np.float64)
-    size_a, size_b = box_side(box_a), box_side(box_b)
-    shift = float(np.linalg.norm((box_a[:2] + box_a[2:]) / 2 - (box_b[:2] + box_b[2:]) / 2)) / max(size_a, size_b, 1e-6)
-    ratio = max(size_a, size_b) / max(min(size_a, size_b), 1e-6)
-    return abs(when_a - when_b), shift, ratio
+def _closest(seen: list[Sighting], sightings: list[Sighting]) -> tuple[float, float, float]:
+    """Where two tracks are seen closest in time (the smallest shift among equally close pairs): the seconds
+    between them there, the centres' shift relative to the larger size, and the ratio of the sizes."""
+    when_a, when_b = np.array([when for when, _ in seen]), np.array([when for when, _ in sightings])
+    box_a = np.array([box for _, box in seen], np.float64).reshape(-1, 4)
+    box_b = np.array([box for _, box in sightings], np.float64).reshape(-1, 4)
+    size_a = np.maximum(box_a[:, 2] - box_a[:, 0], box_a[:, 3] - box_a[:, 1])[:, None]
+    size_b = np.maximum(box_b[:, 2] - box_b[:, 0], box_b[:, 3] - box_b[:, 1])[None, :]
+    centre_a, centre_b = (box_a[:, :2] + box_a[:, 2:]) / 2, (box_b[:, :2] + box_b[:, 2:]) / 2
+    gap = np.abs(when_a[:, None] - when_b[None, :])
+    shift = np.linalg.norm(centre_a[:, None] - centre_b[None, :], axis=2) / np.maximum(np.maximum(size_a, size_b), 1e-6)
+    best = np.unravel_index(np.lexsort((shift.ravel(), gap.ravel()))[0], gap.shape)
+    larger, smaller = max(size_a[best[0], 0], size_b[0, best[1]]), min(size_a[best[0], 0], size_b[0, best[1]])
+    return float(gap[best]), float(shift[best]), float(larger / max(smaller, 1e-6))
 
 
 def link_tracks(
@@ -103,7 +108,7 @@ def link_tracks(
         for track, sightings in tracks.items():
             if not seen or not sightings:
                 continue
-            when, shift, ratio = min((_gap(a, b) for a in seen for b in sightings), key=lambda gap: gap[:2])
+            when, shift, ratio = _closest(seen, sightings)
             if shift <= max_shift and ratio <= max_size_ratio:
                 pairs.append((when, shift, other, track))
     links: dict[int, int] = {}
