@@ -24,7 +24,7 @@ from unmask.speech.phones import Phone, PhoneRecognizer
 from unmask.speech.vad import VoiceDetector, speech_segments
 
 LISTEN_S = 30.0  # the sound searched for speech: this much from the middle of the clip
-WINDOW_S = 3.0  # the stretch of speech whose every frame is read
+WINDOW_S = 2.0  # the stretch of speech whose every frame is read (3 s cost 38% more than a scan: BENCHMARKS.md)
 MIN_SPEECH_S = 0.75  # less speech than this in the window is too little to measure
 MARGIN_S = 0.2  # the window reaches this far beyond the speech it covers
 
