@@ -77,3 +77,16 @@ def test_calibration_is_a_probability_and_was_fitted_on_real_clips_only():
     assert all(name.split("/")[1] not in {"sbwe5n", "lbax4n", "brbk7n"} for name in clips)
     neutral = Calibration((0.0,) * 6, 0.0, 0.0, 0.5, 0.5)
     assert neutral.probability(np.ones(6)) == 0.5
+
+
+def test_speech_not_in_english_is_read_for_sync_without_closures(listener, grid_clip):
+    mouth, audio, first, samples, video_s = grid_clip
+    english = read_lips(listener.hear(samples, first, audio, video_s, "en-US"), {0: mouth})[0]
+    french = read_lips(listener.hear(samples, first, audio, video_s, "fr"), {0: mouth})[0]
+    assert english.evidence["closures"] == {"applied": True, "reason": None}
+    assert french.applied and french.evidence["closures_total"] == 0
+    assert french.evidence["closures"]["applied"] is False
+    assert french.evidence["closures"]["reason"].startswith("not English: the clip's language was given as fr,")
+    # Sync is measured alike; only the closures' features fall back to a window where no /m b p/ was heard.
+    assert french.evidence["lag_ms"] == english.evidence["lag_ms"]
+    assert french.evidence["correlation"] == english.evidence["correlation"]

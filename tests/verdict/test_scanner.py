@@ -378,7 +378,7 @@ class _WindowOnly:
     def __init__(self, start_s: float, end_s: float) -> None:
         self.window = (start_s, end_s)
 
-    def __call__(self, path, video_s):
+    def __call__(self, path, video_s, language="en"):
         from unmask.media import Window
         from unmask.speech import Hearing
 

@@ -20,7 +20,7 @@ from unmask.errors import MediaError
 from unmask.media import SAMPLE_RATE, AudioInfo, Window, audio_note, audio_problem, probe_audio, read_audio
 from unmask.speech.measure import MAX_LAG_S, energy_envelope
 from unmask.speech.parts import missing
-from unmask.speech.phones import Phone, PhoneRecognizer
+from unmask.speech.phones import Phone, PhoneRecognizer, searched
 from unmask.speech.vad import VoiceDetector, speech_segments
 
 LISTEN_S = 30.0  # the sound searched for speech: this much from the middle of the clip
@@ -34,7 +34,8 @@ class Hearing:
     """What the sound of one clip says: ``problem`` (why nothing can be measured) or the speech ``segments``
     (seconds on the video's clock), the ``window`` to watch, its ``phones`` and its energy envelope
     (``envelope_times``, ``envelope``, reaching :data:`~unmask.speech.measure.MAX_LAG_S` beyond the window).
-    ``note`` remarks on a usable track (sound that stops before the picture); ``seconds`` is the time spent."""
+    ``note`` remarks on a usable track (sound that stops before the picture); ``closures`` says why the phones
+    were not searched, so that closures cannot be checked (speech not in English); ``seconds`` is the time spent."""
 
     problem: str | None
     note: str | None = None
@@ -44,6 +45,7 @@ class Hearing:
     phones: list[Phone] = field(default_factory=list)
     envelope_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     envelope: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    closures: str | None = None
     seconds: float = 0.0
 
 
@@ -67,14 +69,15 @@ class Listener:
         self.vad = VoiceDetector()
         self.phones = PhoneRecognizer()
 
-    def __call__(self, path: str | os.PathLike[str], video_s: float | None) -> Hearing:
-        """Listen to the clip at ``path`` whose video lasts ``video_s`` seconds (None: unknown)."""
+    def __call__(self, path: str | os.PathLike[str], video_s: float | None, language: str = "en") -> Hearing:
+        """Listen to the clip at ``path`` whose video lasts ``video_s`` seconds (None: unknown), spoken in
+        ``language`` (a language code: the phones are searched in English only)."""
         tick = time.perf_counter()
-        hearing = self._listen(path, video_s)
+        hearing = self._listen(path, video_s, language)
         hearing.seconds = time.perf_counter() - tick
         return hearing
 
-    def _listen(self, path: str | os.PathLike[str], video_s: float | None) -> Hearing:
+    def _listen(self, path: str | os.PathLike[str], video_s: float | None, language: str) -> Hearing:
         try:
             info = probe_audio(path)
             if not info.present:
@@ -84,11 +87,14 @@ class Listener:
             first, samples = read_audio(path, start, start + min(length, LISTEN_S) + 0.05, info)
         except MediaError as err:
             return Hearing(f"the sound track could not be read ({err})")
-        return self.hear(samples, first, info, video_s)
+        return self.hear(samples, first, info, video_s, language)
 
-    def hear(self, samples: np.ndarray, first_s: float, info: AudioInfo, video_s: float | None) -> Hearing:
+    def hear(
+        self, samples: np.ndarray, first_s: float, info: AudioInfo, video_s: float | None, language: str = "en"
+    ) -> Hearing:
         """Listen to 16-kHz mono ``samples`` whose first sample is at ``first_s`` on the video's clock (the
-        calibration hears a clip's own sound moved, stretched or swapped this way)."""
+        calibration hears a clip's own sound moved, stretched or swapped this way), spoken in ``language``."""
+        unsearched = searched(language)
         peak = float(np.abs(samples).max()) if samples.size else 0.0
         problem = audio_problem(info, samples.size / SAMPLE_RATE, peak)
         if problem is not None:
@@ -112,10 +118,10 @@ class Listener:
             return max(0, round((when - first_s) * SAMPLE_RATE))
 
         part = samples[offset(start) : offset(end)]
-        phones = self.phones(part, max(start, first_s))
+        phones = self.phones(part, max(start, first_s)) if unsearched is None else []
         wide = samples[offset(start - MAX_LAG_S - 0.05) : offset(end + MAX_LAG_S + 0.05)]
         env_times, env = energy_envelope(wide, max(first_s, start - MAX_LAG_S - 0.05))
-        return Hearing(None, note, segments, Window(start, end), speech_s, phones, env_times, env)
+        return Hearing(None, note, segments, Window(start, end), speech_s, phones, env_times, env, unsearched)
 
 
 def unavailable() -> str | None:

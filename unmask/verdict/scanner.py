@@ -29,9 +29,12 @@ read; each of its tracks is then linked to the scored track it is the face of), 
 read against the sound (:func:`~unmask.speech.read_lips`): the ``speech`` cue, on the same
 scale, with its evidence. It counts towards the track's score only where its calibration says it has earned it
 (``fused``); otherwise it is reported only. A clip without sound costs one look at its container.
+``speech_language`` (a language code, English by default) is the language the clips are said to speak: closures
+on /m b p/ are checked in English only (nothing here identifies the language).
 
 The scanner checks its arguments when it is made: a threshold outside [0, 1], ``max_faces``, ``max_still_faces``
-or ``min_track_frames`` under 1 or a negative ``min_score_face`` raise ``ValueError`` (``sampling`` and the
+or ``min_track_frames`` under 1, a negative ``min_score_face`` or a ``speech_language`` that is not a language code
+raise ``ValueError`` (``sampling`` and the
 analyzer check their own).
 """
 
@@ -68,7 +71,16 @@ from unmask.media import (
 )
 from unmask.models import FakeClassifier
 from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
-from unmask.speech import Hearing, LipReading, Listener, MouthSeries, load_calibration, mouth_series, read_lips
+from unmask.speech import (
+    Hearing,
+    LipReading,
+    Listener,
+    MouthSeries,
+    language_code,
+    load_calibration,
+    mouth_series,
+    read_lips,
+)
 from unmask.speech import unavailable as speech_unavailable
 from unmask.verdict.result import (
     Cue,
@@ -136,6 +148,7 @@ class Scanner:
         transform: Callable[[np.ndarray], np.ndarray] | None = None,
         temporal: TemporalClassifier | bool | None = None,
         speech: Listener | bool | None = None,
+        speech_language: str = "en",
     ) -> None:
         if threshold is not None and not 0 <= threshold <= 1:
             raise ValueError(f"threshold must lie in [0, 1], not {threshold:g}")
@@ -162,6 +175,7 @@ class Scanner:
         else:
             self.listener = Listener() if self.speech_missing is None else None
         self.speech_on = speech is not False
+        self.speech_language = language_code(speech_language)
         self.analyzer = analyzer or FaceAnalyzer()
         self.sampling = sampling
         self.limits = limits
@@ -361,7 +375,7 @@ class Scanner:
         """What the video's sound says (None for an array or with the speech cue off or not installed)."""
         if self.listener is None or isinstance(source, np.ndarray) or info is None:
             return None
-        return self.listener(source, info.duration_s)
+        return self.listener(source, info.duration_s, language=self.speech_language)
 
     def _read_lips(
         self, hearing: Hearing | None, window: dict[int, _WindowTrack], tracks: dict[int, Track], tally: _Tally
