@@ -51,3 +51,10 @@ def test_segments_need_a_quarter_second_of_speech():
     probabilities[60:64] = 0.9  # 128 ms: dropped
     ((start, end),) = speech_segments(probabilities, start_s=1.0)
     assert start == pytest.approx(1.0 + 10 * 0.032) and end == pytest.approx(1.0 + 40 * 0.032)
+
+
+def test_a_listener_picks_windows_of_its_own_length_and_refuses_none():
+    from unmask.speech import Listener
+
+    with pytest.raises(ValueError, match="window_s must be positive"):
+        Listener(window_s=0)

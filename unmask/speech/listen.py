@@ -63,9 +63,14 @@ def pick_window(segments: list[tuple[float, float]], length: float = WINDOW_S) -
 
 
 class Listener:
-    """Finds speech and its phones in clips; holds the two models, so make one and use it for many clips."""
+    """Finds speech and its phones in clips; holds the two models, so make one and use it for many clips.
+    ``window_s``: the length of the stretch of speech to pick (the calibration was fitted at :data:`WINDOW_S`;
+    another length is for measuring what the window costs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, window_s: float = WINDOW_S) -> None:
+        if not window_s > 0:
+            raise ValueError(f"window_s must be positive, not {window_s}")
+        self.window_s = window_s
         self.vad = VoiceDetector()
         self.phones = PhoneRecognizer()
 
@@ -104,7 +109,7 @@ class Listener:
         segments = speech_segments(self.vad.probabilities(samples), first_s)
         if video_s is not None:
             segments = [(a, min(b, video_s)) for a, b in segments if a < video_s]
-        picked = pick_window(segments)
+        picked = pick_window(segments, self.window_s)
         if picked is None or picked[2] < MIN_SPEECH_S:
             heard = sum(b - a for a, b in segments)
             what = "no speech was found" if not segments else f"too little speech ({heard:.1f} s) was found"
