@@ -8,8 +8,9 @@ The clip is made here, never stored beyond a temporary folder: four GRID clips o
 are the second clip. Each is scanned by one Scanner with the speech cue on and by one with it off (the default
 sampling, temporal branch as its card says), alternately, ``--repeats`` times after a warm-up; medians of the
 end-to-end time, of the CPU time of the process (every thread: the fairer cost on a busy machine) and of
-``timings.speech_s``. ``--window 3`` adds a scanner whose speech cue reads 3 s of speech (the length
-shipped first), interleaved with the others, to compare what the window costs in one run. Prints a markdown table;
+``timings.speech_s``. ``--window 2 3 --every-frame`` adds scanners whose speech cue reads 2 and 3 s of speech
+at every frame (3 s, every frame: as the cue first shipped), interleaved with the others, to compare in one run
+what the window costs. Prints a markdown table;
 BENCHMARKS.md records a run.
 """
 
@@ -31,7 +32,7 @@ from bench_faces import machine
 
 from unmask.media import SAMPLE_RATE, Sampling, read_audio, read_frames, write_video
 from unmask.speech import Listener
-from unmask.speech.listen import WINDOW_S
+from unmask.speech.listen import FRAME_STEP_S, WINDOW_S
 from unmask.verdict import Scanner
 
 DATA = Path(os.environ.get("UNMASK_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -68,12 +69,19 @@ def main(argv: list[str] | None = None) -> int:
         help="also scan with the speech cue reading S seconds of speech (as many as given), interleaved with the "
         "others, a row each (the shipped calibration was fitted at WINDOW_S: for what a window costs only)",
     )
+    parser.add_argument(
+        "--every-frame", action="store_true", help="the --window scanners read every frame of their window"
+    )
     args = parser.parse_args(argv)
     print(f"Machine: {machine()}")
     off = Scanner(speech=False)
-    ons = {f"on ({WINDOW_S:g} s)": Scanner(speech=True)}
+    ons = {f"on ({WINDOW_S:g} s, every {FRAME_STEP_S:g} s)": Scanner(speech=True)}
+    step = None if args.every_frame else FRAME_STEP_S
     for seconds in args.window:
-        ons[f"on ({seconds:g} s)"] = Scanner(off.classifier, off.analyzer, speech=Listener(window_s=seconds))
+        listener = Listener(window_s=seconds, frame_step_s=step)
+        ons[f"on ({seconds:g} s, {'every frame' if step is None else f'every {step:g} s'})"] = Scanner(
+            off.classifier, off.analyzer, speech=listener
+        )
     scanners = {"off": off, **ons}
     with tempfile.TemporaryDirectory() as tmp:
         spoken, mute = speech_clip(Path(tmp))

@@ -8,6 +8,7 @@ from unmask.faces import FaceAnalyzer, track_faces
 from unmask.media import Sampling, Window, probe, probe_audio, read_audio, read_frames
 from unmask.speech import load_calibration, mouth_series, read_lips
 from unmask.speech.cue import MIN_MOUTH_PX, Calibration
+from unmask.speech.listen import FRAME_STEP_S
 
 pytestmark = pytest.mark.shared
 CLIP = ("train_real", "grid", "sbwe5n.mpg")  # "set blue with e five now": held out of the calibration
@@ -18,7 +19,8 @@ def grid_clip(shared_data, speech_parts):
     """The clip's mouth over every frame, and its sound."""
     path = shared_data.joinpath(*CLIP)
     info = probe(path)
-    frames = read_frames(path, Sampling(every_nth=10**6), info=info, window=Window(0.0, info.duration_s + 1))
+    window = Window(0.0, info.duration_s + 1, FRAME_STEP_S)  # the frames a scan's speech window reads
+    frames = read_frames(path, Sampling(every_nth=10**6), info=info, window=window)
     times, meshes = [], []
     for found in track_faces(frames, FaceAnalyzer(), track=True):
         times.append(found.frame.time)

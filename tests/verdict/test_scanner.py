@@ -352,7 +352,7 @@ def test_a_grid_clip_gets_a_speech_cue_with_its_evidence_reported_not_fused(scan
     fused = [c["score"] for c in track["cues"].values() if c["score"] is not None and c.get("fused", True)]
     assert track["score"] == max(fused)
     assert data["verdict"] == "real" and data["timings"]["speech_s"] > 0
-    assert "every frame from" in data["sampling"]
+    assert "for the speech cue, every 2nd frame (0.08 s apart) from" in data["sampling"]
 
 
 def test_without_sound_or_with_the_cue_off_the_speech_cue_says_why(scanner, media):

@@ -3,8 +3,9 @@ are said in it, and how loud it is moment by moment.
 
 :class:`Listener` reads the sound of the middle :data:`LISTEN_S` seconds of a clip (all of a shorter one), finds
 speech with silero-vad, picks the :data:`WINDOW_S` seconds that hold the most of it (:func:`pick_window`), and
-runs the phone search and the energy envelope over that window. The scanner then reads every frame of the window
-(a :class:`~unmask.media.Window`) to watch the mouth. A :class:`Hearing` says what was found, or, in words, why
+runs the phone search and the energy envelope over that window. The scanner then reads the window's frames
+:data:`FRAME_STEP_S` apart (a :class:`~unmask.media.Window`: every 2nd frame at 25 fps, every 4th at 50) to watch
+the mouth. A :class:`Hearing` says what was found, or, in words, why
 nothing can be measured: no sound track, silence, no speech, the parts not installed, a damaged track.
 """
 
@@ -25,6 +26,7 @@ from unmask.speech.vad import VoiceDetector, speech_segments
 
 LISTEN_S = 30.0  # the sound searched for speech: this much from the middle of the clip
 WINDOW_S = 2.0  # the stretch of speech whose every frame is read (3 s cost 38% more than a scan: BENCHMARKS.md)
+FRAME_STEP_S = 0.08  # the window's frames this far apart: every 2nd at 25 fps (costs half of every frame)
 MIN_SPEECH_S = 0.75  # less speech than this in the window is too little to measure
 MARGIN_S = 0.2  # the window reaches this far beyond the speech it covers
 
@@ -64,13 +66,14 @@ def pick_window(segments: list[tuple[float, float]], length: float = WINDOW_S) -
 
 class Listener:
     """Finds speech and its phones in clips; holds the two models, so make one and use it for many clips.
-    ``window_s``: the length of the stretch of speech to pick (the calibration was fitted at :data:`WINDOW_S`;
-    another length is for measuring what the window costs)."""
+    ``window_s``: the length of the stretch of speech to pick; ``frame_step_s``: how far apart its frames are read
+    (None: every frame). The calibration was fitted at :data:`WINDOW_S` and :data:`FRAME_STEP_S`; other values
+    are for measuring what the window costs."""
 
-    def __init__(self, window_s: float = WINDOW_S) -> None:
+    def __init__(self, window_s: float = WINDOW_S, frame_step_s: float | None = FRAME_STEP_S) -> None:
         if not window_s > 0:
             raise ValueError(f"window_s must be positive, not {window_s}")
-        self.window_s = window_s
+        self.window_s, self.frame_step_s = window_s, frame_step_s
         self.vad = VoiceDetector()
         self.phones = PhoneRecognizer()
 
@@ -126,7 +129,8 @@ class Listener:
         phones = self.phones(part, max(start, first_s)) if unsearched is None else []
         wide = samples[offset(start - MAX_LAG_S - 0.05) : offset(end + MAX_LAG_S + 0.05)]
         env_times, env = energy_envelope(wide, max(first_s, start - MAX_LAG_S - 0.05))
-        return Hearing(None, note, segments, Window(start, end), speech_s, phones, env_times, env, unsearched)
+        window = Window(start, end, self.frame_step_s)
+        return Hearing(None, note, segments, window, speech_s, phones, env_times, env, unsearched)
 
 
 def unavailable() -> str | None:

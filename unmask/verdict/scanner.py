@@ -22,11 +22,11 @@ its faces, times every sampled frame); in a still, every face found, unless ``ma
 result's ``unscored`` counts the faces found but not scored (beyond the cap, or too small) and says why.
 
 With the speech cue on (by default, where its parts are installed: the ``speech`` extra), a video's sound is listened
-to first (:class:`~unmask.speech.Listener`): where someone speaks, every frame of the stretch of speech it picks
-(a :class:`~unmask.media.Window`, a few seconds) is read too, its faces followed from frame to frame in a lane of
-their own (tracked apart from the sampled frames and the burst, so that the cue changes nothing the other branches
-read; each of its tracks is then linked to the scored track it is the face of), and each track's mouth over it is
-read against the sound (:func:`~unmask.speech.read_lips`): the ``speech`` cue, on the same
+to first (:class:`~unmask.speech.Listener`): where someone speaks, the frames of the stretch of speech it picks
+(a :class:`~unmask.media.Window` of a few seconds, every 2nd frame at 25 fps) are read too, its faces followed from
+frame to frame in a lane of their own (tracked apart from the sampled frames and the burst, so that the cue changes
+nothing the other branches read; each of its tracks is then linked to the scored track it is the face of), and each
+track's mouth over it is read against the sound (:func:`~unmask.speech.read_lips`): the ``speech`` cue, on the same
 scale, with its evidence. It counts towards the track's score only where its calibration says it has earned it
 (``fused``); otherwise it is reported only. A clip without sound costs one look at its container.
 ``speech_language`` (a language code, English by default) is the language the clips are said to speak: closures
@@ -288,7 +288,7 @@ class Scanner:
             tally.speech_s += hearing.seconds
         window = hearing.window if hearing is not None else None
         if window is not None and result.sampling is not None:
-            result.sampling += f"; for the speech cue, {window.describe()}"
+            result.sampling += f"; for the speech cue, {window.describe(info.fps if info else None)}"
         expected = 1 if info is None else expected_frames(info, self.sampling, self.burst if burst else None, window)
         loop = track_faces(
             self._frames(source, info, window),
