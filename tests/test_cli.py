@@ -298,6 +298,18 @@ def test_scan_with_another_temporal_model_card(capsys, media, tmp_path):
     assert code == 2 and "contradict" in err
 
 
+def test_scan_speech_switch_and_language(capsys, media):
+    argv = ["scan", "-q", "--format", "jsonl"]
+    code, out, _ = run(capsys, *argv, "--no-speech", "--no-temporal", media / "single_face.mp4")
+    speech = json.loads(out)["faces"][0]["cues"]["speech"]
+    assert code == 0 and speech["applied"] is False and speech["reason"] == "the speech cue is off in this scan"
+    code, _, err = run(capsys, *argv, "--no-speech", "--speech-language", "fr", media / "single_face.mp4")
+    assert code == 2 and "contradict" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, *argv, "--speech-language", "english!", media / "single_face.mp4")
+    assert code == 2 and "--speech-language: 'english!' is not a language code" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("outcome", "status"),
     [

@@ -1,10 +1,11 @@
-"""Cache the mouth of every frame of real clips with sound, for calibrating the speech cue (tools/calibrate_speech.py).
+"""Cache the mouth of real clips with sound, frame by frame, for calibrating the speech cue (tools/calibrate_speech.py).
 
 Usage: python tools/speech_mouths.py [CLIP_OR_FOLDER ...] [-o runs/speech-mouths]
-(default: ../shared/data/train_real/{grid,cremad,pexels,flickr_video}). For each clip, every frame is read (a
-window over the whole clip: faces found on the first, followed from frame to frame after, as a scan reads its
-speech window), and the meshes of each face track in at least half of the frames are saved with the frame times
-as ``<folder>__<name>.npz`` (``times``, ``landmarks_<track>``). Nothing is derived from the sound here.
+(default: ../shared/data/train_real/{grid,cremad,pexels,flickr_video}). For each clip, the frames a scan's speech
+window reads are read over the whole clip (``FRAME_STEP_S`` apart, every 2nd frame at 25 fps: faces found on the
+first, followed from frame to frame after, as a scan reads its window), and the meshes of each face track in at
+least half of the frames are saved with the frame times as ``<folder>__<name>.npz`` (``times``,
+``landmarks_<track>``). Nothing is derived from the sound here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from unmask.faces import FaceAnalyzer, track_faces
 from unmask.media import MEDIA_EXTENSIONS, Sampling, Window, probe, probe_audio, read_frames
+from unmask.speech.listen import FRAME_STEP_S
 
 DATA = Path(os.environ.get("UNMASK_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 DEFAULT = [DATA / "train_real" / name for name in ("grid", "cremad", "pexels", "flickr_video")]
@@ -35,13 +37,13 @@ def mouths(path: Path, analyzer: FaceAnalyzer) -> dict[str, np.ndarray] | None:
     info = probe(path)
     if info.kind != "video" or not probe_audio(path).present:
         return None
-    window = Window(0.0, (info.duration_s or 3600.0) + 1.0)
+    window = Window(0.0, (info.duration_s or 3600.0) + 1.0, FRAME_STEP_S)  # the frames a scan's window reads
     frames = read_frames(path, Sampling(every_nth=10**9), info=info, window=window)  # frame 0 sampled: detected
     times: list[float] = []
     tracks: dict[int, dict[int, np.ndarray]] = {}
     for number, found in enumerate(track_faces(frames, analyzer, track=True)):
         times.append(found.frame.time or 0.0)
-        for face in found.faces:
+        for face in found.window_faces:
             tracks.setdefault(face.track_id or 0, {})[number] = face.landmarks[:, :2].astype(np.float32)
     out: dict[str, np.ndarray] = {"times": np.array(times)}
     for track, meshes in tracks.items():

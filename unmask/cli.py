@@ -33,6 +33,8 @@ from unmask.media import Limits, MediaInfo, Sampling, collect_inputs, probe
 from unmask.models import FakeClassifier
 from unmask.models.temporal import TemporalClassifier, on_by_default
 from unmask.report import HEADER, HeatmapWriter, contact_sheet, format_row
+from unmask.speech import language_code
+from unmask.speech import unavailable as speech_unavailable
 from unmask.train.config import HISTORIES, features_named
 from unmask.train.config import LivenessConfig as LivenessDefaults
 from unmask.train.config import TemporalConfig as TemporalDefaults
@@ -343,6 +345,19 @@ def _add_scan(commands: Commands, temporal_help: str) -> None:
         "--temporal-model", metavar="CARD", help="a temporal model card (implies --temporal; default: the shipped one)"
     )
     scan.add_argument(
+        "--speech",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read each face's lips against the clip's sound and report the speech cue, or not (--no-speech); by "
+        "default on where the speech extra is installed (--speech without it is an error)",
+    )
+    scan.add_argument(
+        "--speech-language",
+        metavar="CODE",
+        help="the language the clips speak (a language code such as en, en-GB, fr; default en): closures on /m b p/ "
+        "are checked in English only, and the language is taken as given, not identified",
+    )
+    scan.add_argument(
         "--threshold", type=_number, metavar="T", help="call a face fake at or above this score (default: the card's)"
     )
     archive = scan.add_argument_group("archives")
@@ -392,6 +407,8 @@ def _build_scanner(options: dict[str, Any], threads: int = 0) -> Scanner:
         max_still_faces=options["max_faces"],
         threshold=options["threshold"],
         temporal=TemporalClassifier(temporal_model, threads=threads) if temporal_model else options["temporal"],
+        speech=options.get("speech"),
+        speech_language=options.get("speech_language") or "en",
     )
 
 
@@ -410,7 +427,24 @@ def _scan_options(args: argparse.Namespace) -> dict[str, Any]:
         "threshold": args.threshold,
         "temporal": args.temporal,
         "temporal_model": args.temporal_model,
+        "speech": args.speech,
+        "speech_language": _speech_language(args),
     }
+
+
+def _speech_language(args: argparse.Namespace) -> str:
+    """The language of ``--speech-language`` (default en), checked; with ``--no-speech`` it is refused, and
+    ``--speech`` where the speech extra is missing is an error."""
+    if args.speech is False and args.speech_language is not None:
+        raise CommandError("--speech-language and --no-speech contradict each other")
+    if args.speech:
+        why = speech_unavailable()
+        if why is not None:
+            raise CommandError(f"--speech: {why}")
+    try:
+        return language_code(args.speech_language or "en")
+    except ValueError as err:
+        raise CommandError(f"--speech-language: {err}") from None
 
 
 def _run_scan(args: argparse.Namespace) -> Outcome:

@@ -85,3 +85,40 @@ def test_burst_frames_follow_the_last_burst_frames_faces(analyzer, astronaut):
     loop = list(track_faces(frames, recorder, track=True))
     assert recorder.calls == ["detect", "detect", "follow 1", "detect", "follow 1"]
     assert [[face.track_id for face in found.faces] for found in loop] == [[0]] * 5
+
+
+def test_window_frames_are_tracked_apart_and_change_nothing_the_burst_reads(analyzer, astronaut):
+    burst = [
+        Frame(astronaut, 0, 0.0, sampled=True),
+        Frame(astronaut, 1, 0.04, sampled=False, burst=True),  # nothing to follow yet: the detector
+        Frame(astronaut, 3, 0.12, sampled=False, burst=True),
+        Frame(astronaut, 5, 0.20, sampled=True, burst=True),
+        Frame(astronaut, 7, 0.28, sampled=False, burst=True),
+    ]
+    alone = Recorder(analyzer)
+    plain = list(track_faces(burst, alone, track=True))
+    # The same frames with a window over frames 2 to 7: window frames only, and burst frames that are in it too.
+    window = {2, 3, 4, 5, 6, 7}
+    merged = sorted(
+        [Frame(f.image, f.index, f.time, f.sampled, f.burst, f.index in window) for f in burst]
+        + [Frame(astronaut, i, i * 0.04, sampled=False, window=True) for i in (2, 4, 6)],
+        key=lambda frame: frame.index,
+    )
+    both = Recorder(analyzer)
+    loop = list(track_faces(merged, both, track=True))
+    main = [found for found in loop if found.frame.sampled or found.frame.burst]
+    for one, other in zip(plain, main, strict=True):
+        assert [face.track_id for face in one.faces] == [face.track_id for face in other.faces]
+        assert all(np.array_equal(a.landmarks, b.landmarks) for a, b in zip(one.faces, other.faces, strict=True))
+    # Frame 3 is followed from burst frame 1 in one lane and from window frame 2 in the other; frame 5 is sampled
+    # (one search for both lanes); frame 7 follows frame 5 in one lane and frame 6 in the other.
+    assert alone.calls == ["detect", "detect", "follow 1", "detect", "follow 1"]
+    assert both.calls == ["detect", "detect", "detect"] + ["follow 1"] * 3 + ["detect"] + ["follow 1"] * 3
+    # Where both lanes follow from the same frame's faces, they are followed once.
+    shared = [Frame(astronaut, 0, 0.0, True, True, True), Frame(astronaut, 1, 0.04, False, True, True)]
+    once = Recorder(analyzer)
+    list(track_faces(shared, once, track=True))
+    assert once.calls == ["detect", "follow 1"]
+    assert [found.frame.index for found in loop if found.window_faces] == [2, 3, 4, 5, 6, 7]
+    assert all(not found.faces and not found.crops for found in loop if not (found.frame.sampled or found.frame.burst))
+    assert {face.track_id for found in loop for face in found.window_faces} == {0}

@@ -65,3 +65,15 @@ def test_two_face_clip_keeps_two_stable_ids(media, every_nth):
     assert sorted(sides) == [0, 1]
     assert sorted(next(iter(side)) for side in sides.values()) == ["left", "right"]
     assert all(len(side) == 1 for side in sides.values())
+
+
+def test_link_tracks_pairs_tracks_of_two_lanes_where_they_are_seen_closest_in_time():
+    from unmask.faces.tracking import link_tracks
+
+    left, right = np.array([50, 50, 150, 150.0]), np.array([400, 50, 500, 150.0])
+    scored = {0: [(0.0, left), (1.0, left + 10)], 1: [(0.0, right), (1.0, right)]}
+    window = {7: [(0.9, right + 5), (0.96, right)], 8: [(0.92, left + 8)], 9: [(0.9, np.array([0, 300, 30, 330.0]))]}
+    assert link_tracks(scored, window) == {7: 1, 8: 0}
+    assert link_tracks({}, window) == {} and link_tracks(scored, {}) == {}
+    # A face of twice the size at the same place is another face.
+    assert link_tracks(scored, {5: [(1.0, np.array([0, 0, 200, 200.0]))]}) == {}

@@ -105,3 +105,17 @@ def test_a_window_reads_every_frame_of_its_span_beside_the_sampling(tmp_path):
     assert [frame.index for frame in early if frame.window] == [40, 41, 42]
     with pytest.raises(ValueError, match="start before its end"):
         Window(1.0, 1.0)
+
+
+def test_a_window_with_a_step_reads_every_nth_frame_of_its_span(tmp_path):
+    path = tmp_path / "clip.mp4"
+    write_video(path, grey(50), fps=25)
+    window = Window(0.4, 1.2, step_s=0.08)  # every 2nd frame at 25 fps
+    frames = list(read_frames(path, Sampling(count=3), window=window))
+    assert [frame.index for frame in frames if frame.window] == list(range(10, 30, 2))
+    assert window.step(25.0) == 2 and window.step(50.0) == 4 and window.step(10.0) == 1
+    assert window.frames(25.0) == 10 and Window(0.4, 1.2).frames(25.0) == 20
+    assert window.describe(25.0) == "every 2nd frame (0.08 s apart) from 0.40 s to 1.20 s"
+    assert Window(0.4, 1.2).describe(25.0) == "every frame from 0.40 s to 1.20 s"
+    with pytest.raises(ValueError, match="step of a window must be positive"):
+        Window(0.0, 1.0, step_s=0)

@@ -269,6 +269,13 @@ def test_the_speech_cue_is_said_in_words_with_a_plot_of_mouth_against_sound():
     assert "Mouth opening against speech energy" in page and page.count("<polyline") >= 2
     assert "lips stayed open</title>" in text and "lips met</title>" in text
     assert_self_contained(page)
+    not_english = {**SPEECH_EVIDENCE, "closures_missed": 0, "closures_total": 0}
+    not_english["closures"] = {"applied": False, "reason": "not English: the clip's language was given as fr"}
+    result.faces[0].cues["speech"] = Cue(0.4, True, probability=0.3, fused=False, evidence=not_english)
+    data = result.to_dict()
+    jsonschema.validate(data, scan_schema())
+    text = html.unescape(render_report(data, None, load_card()))
+    assert "closures on /m b p/ were not checked (not English: the clip's language was given as fr)" in text
     result.faces[0].cues["speech"] = Cue(None, False, "the file has no sound track", fused=False)
     text = html.unescape(render_report(result.to_dict(), None, load_card()))
     assert "lips against the sound (speech cue): not applied (the file has no sound track)" in text

@@ -8,6 +8,7 @@ from unmask.faces import FaceAnalyzer, track_faces
 from unmask.media import Sampling, Window, probe, probe_audio, read_audio, read_frames
 from unmask.speech import load_calibration, mouth_series, read_lips
 from unmask.speech.cue import MIN_MOUTH_PX, Calibration
+from unmask.speech.listen import FRAME_STEP_S
 
 pytestmark = pytest.mark.shared
 CLIP = ("train_real", "grid", "sbwe5n.mpg")  # "set blue with e five now": held out of the calibration
@@ -18,11 +19,12 @@ def grid_clip(shared_data, speech_parts):
     """The clip's mouth over every frame, and its sound."""
     path = shared_data.joinpath(*CLIP)
     info = probe(path)
-    frames = read_frames(path, Sampling(every_nth=10**6), info=info, window=Window(0.0, info.duration_s + 1))
+    window = Window(0.0, info.duration_s + 1, FRAME_STEP_S)  # the frames a scan's speech window reads
+    frames = read_frames(path, Sampling(every_nth=10**6), info=info, window=window)
     times, meshes = [], []
     for found in track_faces(frames, FaceAnalyzer(), track=True):
         times.append(found.frame.time)
-        meshes.append(found.faces[0].landmarks)
+        meshes.append(found.window_faces[0].landmarks)
     first, samples = read_audio(path, 0.0, info.duration_s + 0.1)
     return mouth_series(np.stack(meshes), np.array(times)), probe_audio(path), first, samples, info.duration_s
 
@@ -77,3 +79,16 @@ def test_calibration_is_a_probability_and_was_fitted_on_real_clips_only():
     assert all(name.split("/")[1] not in {"sbwe5n", "lbax4n", "brbk7n"} for name in clips)
     neutral = Calibration((0.0,) * 6, 0.0, 0.0, 0.5, 0.5)
     assert neutral.probability(np.ones(6)) == 0.5
+
+
+def test_speech_not_in_english_is_read_for_sync_without_closures(listener, grid_clip):
+    mouth, audio, first, samples, video_s = grid_clip
+    english = read_lips(listener.hear(samples, first, audio, video_s, "en-US"), {0: mouth})[0]
+    french = read_lips(listener.hear(samples, first, audio, video_s, "fr"), {0: mouth})[0]
+    assert english.evidence["closures"] == {"applied": True, "reason": None}
+    assert french.applied and french.evidence["closures_total"] == 0
+    assert french.evidence["closures"]["applied"] is False
+    assert french.evidence["closures"]["reason"].startswith("not English: the clip's language was given as fr,")
+    # Sync is measured alike; only the closures' features fall back to a window where no /m b p/ was heard.
+    assert french.evidence["lag_ms"] == english.evidence["lag_ms"]
+    assert french.evidence["correlation"] == english.evidence["correlation"]

@@ -41,7 +41,7 @@ def test_the_window_holds_the_most_speech():
     segments = [(0.0, 0.5), (4.0, 5.0), (5.5, 6.5), (6.8, 9.0)]
     start, end, speech = pick_window(segments, length=3.0)
     assert (start, end) == (5.5, 8.5) and speech == pytest.approx(1.0 + 1.7)  # 4.0-7.0 holds only 2.2 s
-    assert pick_window(segments, length=WINDOW_S)[2] <= WINDOW_S
+    assert pick_window(segments, length=WINDOW_S)[2] <= WINDOW_S + 1e-9
     assert pick_window([(1.0, 1.5)]) == (1.0, 1.5, 0.5)
 
 
@@ -51,3 +51,10 @@ def test_segments_need_a_quarter_second_of_speech():
     probabilities[60:64] = 0.9  # 128 ms: dropped
     ((start, end),) = speech_segments(probabilities, start_s=1.0)
     assert start == pytest.approx(1.0 + 10 * 0.032) and end == pytest.approx(1.0 + 40 * 0.032)
+
+
+def test_a_listener_picks_windows_of_its_own_length_and_refuses_none():
+    from unmask.speech import Listener
+
+    with pytest.raises(ValueError, match="window_s must be positive"):
+        Listener(window_s=0)

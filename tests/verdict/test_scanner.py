@@ -352,7 +352,7 @@ def test_a_grid_clip_gets_a_speech_cue_with_its_evidence_reported_not_fused(scan
     fused = [c["score"] for c in track["cues"].values() if c["score"] is not None and c.get("fused", True)]
     assert track["score"] == max(fused)
     assert data["verdict"] == "real" and data["timings"]["speech_s"] > 0
-    assert "every frame from" in data["sampling"]
+    assert "for the speech cue, every 2nd frame (0.08 s apart) from" in data["sampling"]
 
 
 def test_without_sound_or_with_the_cue_off_the_speech_cue_says_why(scanner, media):
@@ -370,3 +370,37 @@ def unavailable_reason() -> str | None:
     from unmask.speech import unavailable
 
     return unavailable()
+
+
+class _WindowOnly:
+    """A listener that hears speech over a fixed window of every clip (its sound need not exist)."""
+
+    def __init__(self, start_s: float, end_s: float) -> None:
+        self.window = (start_s, end_s)
+
+    def __call__(self, path, video_s, language="en"):
+        from unmask.media import Window
+        from unmask.speech import Hearing
+
+        return Hearing(None, window=Window(*self.window), speech_s=self.window[1] - self.window[0])
+
+
+def test_the_temporal_branchs_reading_does_not_depend_on_whether_the_speech_cue_ran(both_branches, media):
+    from unmask.speech import Listener
+
+    class Fixed(_WindowOnly, Listener):
+        pass
+
+    plain = Scanner(both_branches.classifier, analyzer=both_branches.analyzer, temporal=both_branches.temporal)
+    plain.listener, plain.speech_on = None, False
+    heard = Scanner(both_branches.classifier, analyzer=both_branches.analyzer, temporal=both_branches.temporal)
+    heard.listener, heard.speech_missing = Fixed(0.1, 1.5), None  # over the burst (frames 4 to 34, at 25 fps)
+    off, on = valid(plain.scan(media / "single_face.mp4")), valid(heard.scan(media / "single_face.mp4"))
+    assert "for the speech cue, every frame from" in on["sampling"]
+    assert [track["id"] for track in on["faces"]] == [track["id"] for track in off["faces"]] == [0]
+    for name in ("blend", "animation"):
+        assert on["faces"][0]["cues"][name] == off["faces"][0]["cues"][name], name
+    assert on["faces"][0]["frames"] == off["faces"][0]["frames"]
+    # The window's face was followed in its own lane and linked to the scored track (no sound here: not applied).
+    speech = on["faces"][0]["cues"]["speech"]
+    assert speech["applied"] is False and "not in the frames" not in speech["reason"], speech

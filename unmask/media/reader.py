@@ -116,7 +116,8 @@ def read_frames(
     keep = FrameSelector(sampling, frame_count, burst, info.fps)
     try:
         for index, time, decode in source:
-            sampled, in_burst, in_window = keep(index, time), index in keep.burst, window is not None and time in window
+            sampled, in_burst = keep(index, time), index in keep.burst
+            in_window = window is not None and window.takes(index, time, info.fps)
             if sampled or in_burst or in_window:
                 yield Frame(image=decode(), index=index, time=time, sampled=sampled, burst=in_burst, window=in_window)
             if keep.last_index is not None and index >= keep.last_index and (window is None or time >= window.end_s):

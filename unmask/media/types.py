@@ -106,26 +106,43 @@ class Burst:
 
 @dataclass(frozen=True)
 class Window:
-    """Every frame from ``start_s`` to ``end_s`` (seconds from the first frame, end excluded): a run of
-    consecutive frames at the clip's own rate, as a measurement of motion over a stretch of time needs (the
-    speech cue reads the mouth over a stretch of speech)."""
+    """Every frame from ``start_s`` to ``end_s`` (seconds from the first frame, end excluded), or with ``step_s``
+    every frame about that far apart (a whole number of frames, at least one: every ``step(fps)``-th frame of the
+    clip): a run of close frames at the clip's own rate, as a measurement of motion over a stretch of time needs
+    (the speech cue reads the mouth over a stretch of speech)."""
 
     start_s: float
     end_s: float
+    step_s: float | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.start_s) and math.isfinite(self.end_s)) or self.end_s <= self.start_s:
             raise ValueError(f"a window needs a start before its end, not {self.start_s:g} to {self.end_s:g}")
+        if self.step_s is not None and not self.step_s > 0:
+            raise ValueError(f"the step of a window must be positive, not {self.step_s}")
 
     def __contains__(self, time: object) -> bool:
         return isinstance(time, (int, float)) and self.start_s <= time < self.end_s
 
+    def step(self, fps: float | None) -> int:
+        """Frames between two frames of the window at ``fps`` (25 where the rate is unknown)."""
+        return 1 if self.step_s is None else max(1, round(self.step_s * (fps or 25.0)))
+
+    def takes(self, index: int, time: float, fps: float | None) -> bool:
+        """Whether frame ``index``, at ``time`` seconds, is one of the window's (every ``step(fps)``-th frame of
+        the clip within it)."""
+        return time in self and index % self.step(fps) == 0
+
     def frames(self, fps: float | None) -> int:
         """About how many frames the window holds at ``fps`` (25 where the rate is unknown)."""
-        return max(1, round((self.end_s - self.start_s) * (fps or 25.0)))
+        return max(1, round((self.end_s - self.start_s) * (fps or 25.0) / self.step(fps)))
 
-    def describe(self) -> str:
-        return f"every frame from {self.start_s:.2f} s to {self.end_s:.2f} s"
+    def describe(self, fps: float | None = None) -> str:
+        span = f"from {self.start_s:.2f} s to {self.end_s:.2f} s"
+        step = self.step(fps)
+        if step == 1:
+            return f"every frame {span}"
+        return f"every {_ordinal(step)} frame ({step / (fps or 25.0):.3g} s apart) {span}"
 
 
 @dataclass(frozen=True)

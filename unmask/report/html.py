@@ -266,7 +266,10 @@ REPORTED_ONLY = "reported only: it does not count towards the face's score"
 def speech_words(evidence: Scan) -> str:
     """The speech cue's evidence in words: closures on /m b p/, then how mouth opening follows speech energy."""
     total, missed = evidence["closures_total"], evidence["closures_missed"]
-    if total:
+    checked = evidence.get("closures") or {"applied": True}
+    if not checked["applied"]:
+        closures = f"closures on /m b p/ were not checked ({checked['reason']})"
+    elif total:
         closures = f"the lips stayed open on {missed} of {total} /m b p/ sound{'s' if total != 1 else ''}"
     else:
         closures = "no /m b p/ sound was heard in the speech read"

@@ -13,7 +13,7 @@ from unmask.speech.cue import Calibration, LipReading, load_calibration, read_li
 from unmask.speech.listen import Hearing, Listener, unavailable
 from unmask.speech.measure import Closures, Sync, closures, energy_envelope, sync
 from unmask.speech.mouth import MouthSeries, mouth_series
-from unmask.speech.phones import Phone, PhoneRecognizer
+from unmask.speech.phones import Phone, PhoneRecognizer, language_code
 from unmask.speech.vad import VoiceDetector, speech_segments
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "VoiceDetector",
     "closures",
     "energy_envelope",
+    "language_code",
     "load_calibration",
     "mouth_series",
     "read_lips",

@@ -3,7 +3,9 @@ probability that lips and sound do not belong together, and into words.
 
 :func:`read_lips` takes what was heard (:class:`~unmask.speech.listen.Hearing`) and the mouth of each face
 track over the window, picks the speaker (the face whose mouth moves most; a mouth that barely moves is taken not
-to be the speaker's), and gives each track a :class:`LipReading`: applied with its evidence, or why not.
+to be the speaker's), and gives each track a :class:`LipReading`: applied with its evidence, or why not. Where the
+phones were not searched (speech not in English), closures are not checked (``closures.applied`` false in the
+evidence, with why) and the cue rests on sync alone, as for a window where no /m b p/ was heard.
 
 The probability is a logistic model over :data:`FEATURES`, fitted on real clips only
 (``tools/calibrate_speech.py``): each clip's own sound against the same clip's sound moved by 0.1-1 s,
@@ -126,6 +128,7 @@ def _evidence(hearing: Hearing, mouth: MouthSeries, found: Closures, measured: S
         "frames": len(mouth),
         "closures_missed": found.missed,
         "closures_total": found.total,
+        "closures": {"applied": hearing.closures is None, "reason": hearing.closures},
         "lag_ms": round(measured.lag_s * 1000),
         "correlation": round(measured.strength, 3),
         "drift_ms": round(measured.drift_s * 1000),
@@ -173,7 +176,7 @@ def read_lips(
             out[track] = LipReading(False, "the mouth barely moves while someone speaks: the voice may not be its own")
             continue
         seen = mouths[track].between(window.start_s, window.end_s)
-        found = closures(hearing.phones, seen)
+        found = closures(hearing.phones, seen)  # none heard where the phones were not searched (not English)
         measured = sync(seen, hearing.envelope_times, hearing.envelope)
         if measured is None:
             out[track] = LipReading(False, "the sound and the mouth overlap too little to compare them")

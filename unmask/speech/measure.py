@@ -106,27 +106,31 @@ def energy_envelope(samples: np.ndarray, start_s: float = 0.0) -> tuple[np.ndarr
     return times, np.log(np.maximum(mean_square, np.exp(-14.0)))
 
 
-def _standard(values: np.ndarray) -> np.ndarray:
-    spread = values.std()
-    return (values - values.mean()) / spread if spread > 1e-9 else np.zeros_like(values)
-
-
 def _correlations(
     times: np.ndarray, opening: np.ndarray, env_times: np.ndarray, env: np.ndarray, lags: np.ndarray
 ) -> np.ndarray:
     """Pearson correlation of ``opening`` at ``times`` with the envelope at ``times + lag``, for each lag (NaN
-    where fewer than 8 frames have sound at that lag)."""
+    where fewer than 8 frames have sound at that lag); all lags at once, each over its own frames with sound."""
     out = np.full(len(lags), np.nan)
     if len(env_times) < 2:
         return out
-    for number, lag in enumerate(lags):
-        at = times + lag
-        inside = (at >= env_times[0]) & (at <= env_times[-1])
-        if inside.sum() < 8:
-            continue
-        a = _standard(opening[inside])
-        e = _standard(np.interp(at[inside], env_times, env))
-        out[number] = float(np.mean(a * e))
+    at = times[None, :] + lags[:, None]
+    inside = (at >= env_times[0]) & (at <= env_times[-1])
+    count = inside.sum(axis=1)
+    rows = count >= 8
+    if not rows.any():
+        return out
+    inside, count = inside[rows], count[rows][:, None]
+
+    def standard(values: np.ndarray) -> np.ndarray:  # per row, over the row's frames with sound (0 elsewhere)
+        values = np.where(inside, values, 0.0)
+        centred = np.where(inside, values - values.sum(axis=1, keepdims=True) / count, 0.0)
+        spread = np.sqrt((centred**2).sum(axis=1, keepdims=True) / count)
+        return np.where(spread > 1e-9, centred / np.maximum(spread, 1e-300), 0.0)
+
+    a = standard(np.broadcast_to(opening[None, :], inside.shape))
+    e = standard(np.interp(at[rows], env_times, env))
+    out[rows] = (a * e).sum(axis=1) / count[:, 0]
     return out
 
 

@@ -7,10 +7,17 @@ English ones, and it confuses many of them; what the speech cue needs from it is
 forced alignment to their known words, the search finds about 6 in 10 of the bilabials, and about half of what it
 calls bilabial is one (``tools/calibrate_speech.py`` measures it). The speech cue counts only what it finds,
 and its calibration on real clips absorbs the rest.
+
+Only English is searched: on speech in another language an English phone loop would call its sounds English
+phones, and a missed /m b p/ would mean nothing. Nothing here tells which language a clip speaks (no offline
+spoken-language identification ships in a registry package with its model); the caller says it
+(:func:`language_code`, ``unmask scan --speech-language``), English by default, and :func:`searched` says whether
+the phone search runs for it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +27,25 @@ from unmask.media import SAMPLE_RATE
 
 BILABIALS = frozenset({"M", "B", "P"})
 LANGUAGE_WEIGHT = 2.0  # the phone language model's weight: 6.5 (words' default) finds a third fewer bilabials
+ENGLISH = frozenset({"en", "eng"})  # the language subtags of English (ISO 639-1 and 639-3)
+_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
+
+
+def language_code(code: str) -> str:
+    """``code`` (a BCP 47 language tag such as ``en``, ``en-GB`` or ``fr``; case is ignored) in lower case;
+    ``ValueError`` where it is not one."""
+    tag = code.strip().lower().replace("_", "-")
+    if not _CODE.fullmatch(tag):
+        raise ValueError(f"{code!r} is not a language code (such as en, en-GB, fr, deu)")
+    return tag
+
+
+def searched(code: str) -> str | None:
+    """None where the phone search runs for speech in language ``code`` (English), else why not, in words."""
+    tag = language_code(code)
+    if tag.split("-")[0] in ENGLISH:
+        return None
+    return f"not English: the clip's language was given as {tag}, and the phone search knows English phones only"
 
 
 @dataclass(frozen=True)

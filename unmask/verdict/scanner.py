@@ -22,14 +22,19 @@ its faces, times every sampled frame); in a still, every face found, unless ``ma
 result's ``unscored`` counts the faces found but not scored (beyond the cap, or too small) and says why.
 
 With the speech cue on (by default, where its parts are installed: the ``speech`` extra), a video's sound is listened
-to first (:class:`~unmask.speech.Listener`): where someone speaks, every frame of the stretch of speech it picks
-(a :class:`~unmask.media.Window`, a few seconds) is read too, its faces followed from frame to frame, and each
+to first (:class:`~unmask.speech.Listener`): where someone speaks, the frames of the stretch of speech it picks
+(a :class:`~unmask.media.Window` of a few seconds, every 2nd frame at 25 fps) are read too, its faces followed from
+frame to frame in a lane of their own (tracked apart from the sampled frames and the burst, so that the cue changes
+nothing the other branches read; each of its tracks is then linked to the scored track it is the face of), and each
 track's mouth over it is read against the sound (:func:`~unmask.speech.read_lips`): the ``speech`` cue, on the same
 scale, with its evidence. It counts towards the track's score only where its calibration says it has earned it
 (``fused``); otherwise it is reported only. A clip without sound costs one look at its container.
+``speech_language`` (a language code, English by default) is the language the clips are said to speak: closures
+on /m b p/ are checked in English only (nothing here identifies the language).
 
 The scanner checks its arguments when it is made: a threshold outside [0, 1], ``max_faces``, ``max_still_faces``
-or ``min_track_frames`` under 1 or a negative ``min_score_face`` raise ``ValueError`` (``sampling`` and the
+or ``min_track_frames`` under 1, a negative ``min_score_face`` or a ``speech_language`` that is not a language code
+raise ``ValueError`` (``sampling`` and the
 analyzer check their own).
 """
 
@@ -51,6 +56,7 @@ from unmask.faces import FaceAnalyzer
 from unmask.faces.align import AlignedFace
 from unmask.faces.analyzer import as_rgb_uint8
 from unmask.faces.pipeline import MAX_FACES, track_faces
+from unmask.faces.tracking import link_tracks
 from unmask.media import (
     Burst,
     Frame,
@@ -65,7 +71,16 @@ from unmask.media import (
 )
 from unmask.models import FakeClassifier
 from unmask.models.temporal import TEMPORAL_CARD, TemporalClassifier, on_by_default, track_features
-from unmask.speech import Hearing, LipReading, Listener, MouthSeries, load_calibration, mouth_series, read_lips
+from unmask.speech import (
+    Hearing,
+    LipReading,
+    Listener,
+    MouthSeries,
+    language_code,
+    load_calibration,
+    mouth_series,
+    read_lips,
+)
 from unmask.speech import unavailable as speech_unavailable
 from unmask.verdict.result import (
     Cue,
@@ -90,6 +105,16 @@ MIN_TRACK_FRAMES = 3
 Source = str | os.PathLike[str] | np.ndarray
 FrameCallback = Callable[[Frame, list[FaceScore], np.ndarray | None, np.ndarray | None], None]
 """Called per sampled frame with its scored faces, their aligned crops and their boundary maps."""
+
+
+@dataclass
+class _WindowTrack:
+    """One face track of the speech cue's window (tracked apart from the scored frames): per frame, its time,
+    its mesh (x, y) and its box."""
+
+    times: list[float] = dataclasses.field(default_factory=list)
+    meshes: list[np.ndarray] = dataclasses.field(default_factory=list)
+    boxes: list[np.ndarray] = dataclasses.field(default_factory=list)
 
 
 @dataclass
@@ -123,6 +148,7 @@ class Scanner:
         transform: Callable[[np.ndarray], np.ndarray] | None = None,
         temporal: TemporalClassifier | bool | None = None,
         speech: Listener | bool | None = None,
+        speech_language: str = "en",
     ) -> None:
         if threshold is not None and not 0 <= threshold <= 1:
             raise ValueError(f"threshold must lie in [0, 1], not {threshold:g}")
@@ -149,6 +175,7 @@ class Scanner:
         else:
             self.listener = Listener() if self.speech_missing is None else None
         self.speech_on = speech is not False
+        self.speech_language = language_code(speech_language)
         self.analyzer = analyzer or FaceAnalyzer()
         self.sampling = sampling
         self.limits = limits
@@ -254,14 +281,14 @@ class Scanner:
         cap = self.max_faces if video else self.max_still_faces
         tracks: dict[int, Track] = {}
         sequences: dict[int, list[tuple[AlignedFace, float | None]]] = {}
-        mouths: dict[int, tuple[list[float], list[np.ndarray]]] = {}
+        window_tracks: dict[int, _WindowTrack] = {}
         burst = video and self.temporal is not None
         hearing = self._listen(source, info) if video else None
         if hearing is not None:
             tally.speech_s += hearing.seconds
         window = hearing.window if hearing is not None else None
         if window is not None and result.sampling is not None:
-            result.sampling += f"; for the speech cue, {window.describe()}"
+            result.sampling += f"; for the speech cue, {window.describe(info.fps if info else None)}"
         expected = 1 if info is None else expected_frames(info, self.sampling, self.burst if burst else None, window)
         loop = track_faces(
             self._frames(source, info, window),
@@ -278,16 +305,15 @@ class Scanner:
             if burst and frame.burst:
                 for track_id, (_, crop) in zip(ids, scorable, strict=True):
                     sequences.setdefault(track_id, []).append((crop, frame.time))
-            if frame.window and frame.time is not None:
-                for face in faces:
-                    times, meshes = mouths.setdefault(face.track_id or 0, ([], []))
-                    times.append(frame.time)
-                    meshes.append(face.landmarks[:, :2])
+            tally.speech_s += found.window_seconds
+            if frame.window and frame.time is not None:  # the window's faces, tracked apart (ids of their own)
+                for face in found.window_faces:
+                    run = window_tracks.setdefault(face.track_id or 0, _WindowTrack())
+                    run.times.append(frame.time)
+                    run.meshes.append(face.landmarks[:, :2])
+                    run.boxes.append(face.box)
             if not frame.sampled:  # a burst or window frame only: found and tracked for its branch, not scored
-                if frame.burst:
-                    tally.temporal_s += found.seconds
-                else:
-                    tally.speech_s += found.seconds
+                tally.temporal_s += found.seconds
                 if progress is not None:
                     progress(done, expected)
                 continue
@@ -317,7 +343,7 @@ class Scanner:
             if progress is not None:
                 progress(done, expected)
         needed = min(self.min_track_frames, len(result.frames)) if video else 1
-        readings = self._read_lips(hearing, mouths, tally)
+        readings = self._read_lips(hearing, window_tracks, tracks, tally)
         for track in tracks.values():
             track.usable = len(track.frames) >= needed
             self._cues(track, sequences.get(track.id, []), video, tally)
@@ -349,20 +375,28 @@ class Scanner:
         """What the video's sound says (None for an array or with the speech cue off or not installed)."""
         if self.listener is None or isinstance(source, np.ndarray) or info is None:
             return None
-        return self.listener(source, info.duration_s)
+        return self.listener(source, info.duration_s, language=self.speech_language)
 
     def _read_lips(
-        self, hearing: Hearing | None, mouths: dict[int, tuple[list[float], list[np.ndarray]]], tally: _Tally
+        self, hearing: Hearing | None, window: dict[int, _WindowTrack], tracks: dict[int, Track], tally: _Tally
     ) -> dict[int, LipReading]:
+        """Each scored track's speech cue (by its id), from the window's faces: their tracks are linked to the
+        scored ones where they lie in the scored frames nearest in time (:func:`link_tracks`)."""
         if hearing is None:
             return {}
         tick = time.perf_counter()
         series: dict[int, MouthSeries] = {
-            track: mouth_series(np.stack(meshes), np.array(times)) for track, (times, meshes) in mouths.items()
+            run: mouth_series(np.stack(faces.meshes), np.array(faces.times)) for run, faces in window.items()
         }
         readings = read_lips(hearing, series)
+        scored = {
+            track.id: [(entry.time, np.array(entry.box)) for entry in track.frames if entry.time is not None]
+            for track in tracks.values()
+        }
+        runs = {run: list(zip(faces.times, faces.boxes, strict=True)) for run, faces in window.items()}
+        links = link_tracks(scored, runs)
         tally.speech_s += time.perf_counter() - tick
-        return readings
+        return {links[run]: reading for run, reading in readings.items() if run in links}
 
     def _speech_cue(self, video: bool, hearing: Hearing | None, reading: LipReading | None) -> Cue:
         """The ``speech`` cue of a track: on the verdict's scale where it applied, else why not."""
