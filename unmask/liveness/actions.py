@@ -150,7 +150,7 @@ def face_series(frames: Iterable[Frame], analyzer: FaceAnalyzer, find_every: int
     if find_every < 1:
         raise ValueError(f"find_every must be at least 1, not {find_every}")
     marked = (
-        dataclasses.replace(frame, sampled=number % find_every == 0, window=True) for number, frame in enumerate(frames)
+        dataclasses.replace(frame, sampled=number % find_every == 0, burst=True) for number, frame in enumerate(frames)
     )
     meshes, times, boxes, count = [], [], [], 0
     track: int | None = None
