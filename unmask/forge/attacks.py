@@ -35,6 +35,9 @@ from unmask.media import launder
 ATTACKS = ("print", "screen", "video")
 """The attack kinds simulated, in the order :func:`make_attack` draws them by default."""
 
+WORK_SIDE = 320
+"""Frames are simulated at most this large (:func:`work_frame`): the liveness crop needs the face at about 50 px."""
+
 
 @dataclass(frozen=True, eq=False)
 class Attack:
@@ -54,6 +57,16 @@ def _check(image: np.ndarray, box: np.ndarray) -> np.ndarray:
     if box.shape != (4,) or not (box[2] > box[0] and box[3] > box[1]):
         raise ValueError(f"the face box must be (x0, y0, x1, y1) with x1 > x0 and y1 > y0, not {box.tolist()}")
     return box
+
+
+def work_frame(image: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The frame (and its face box) shrunk so that its longer side is at most :data:`WORK_SIDE`, as attacks are
+    simulated from it in training and in ``unmask eval --simulated``."""
+    shrink = WORK_SIDE / max(image.shape[:2])
+    if shrink >= 1:
+        return image, np.asarray(box, np.float32)
+    size = (round(image.shape[1] * shrink), round(image.shape[0] * shrink))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), np.asarray(box, np.float32) * shrink
 
 
 def _saturation(image: np.ndarray, factor: float) -> np.ndarray:

@@ -24,7 +24,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -33,7 +32,7 @@ from unmask import __version__
 from unmask.evaluate.liveness import LIVE, acer_threshold, json_safe, pad_metrics
 from unmask.evaluate.metrics import roc_auc
 from unmask.faces.align import CropContract, box_crop
-from unmask.forge.attacks import ATTACKS, SIMULATORS, post_process
+from unmask.forge.attacks import ATTACKS, SIMULATORS, post_process, work_frame
 from unmask.forge.sources import FaceFrame, load_face_frames
 from unmask.media import Sampling, sha256_of
 from unmask.models.card import ModelCard, Threshold, training_sources
@@ -42,7 +41,6 @@ from unmask.train.config import LivenessConfig
 NAME = "unmask-live"
 BANK_VERSION = "live-bank-2"
 MARGIN = 8  # the bank's crops are this much wider than the input, for random shifts in training
-WORK_SIDE = 320  # frames are simulated at most this large: the crop needs the face at about 50 px, no more
 
 
 def box_contract(config: LivenessConfig) -> CropContract:
@@ -112,11 +110,7 @@ def make_pair(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One live crop and one attack crop of ``kind`` made from ``frame``, framed and post-processed alike, each
     ``config.size + MARGIN`` pixels at the contract's scale widened to match."""
-    image, box = frame.image, frame.box
-    shrink = WORK_SIDE / max(image.shape[:2])
-    if shrink < 1:
-        size = (round(image.shape[1] * shrink), round(image.shape[0] * shrink))
-        image, box = cv2.resize(image, size, interpolation=cv2.INTER_AREA), box * shrink
+    image, box = work_frame(frame.image, frame.box)
     frame = FaceFrame(image, box, frame.source, frame.index)
     attack = SIMULATORS[kind](frame.image, frame.box, rng, room)
     side = config.size + MARGIN
