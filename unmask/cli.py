@@ -995,6 +995,23 @@ def _add_train_liveness(commands: Commands) -> None:
     live.add_argument("--epochs", type=_positive_int, default=defaults.epochs, help="(%(default)s)")
     live.add_argument("--variants", type=_positive_int, default=defaults.variants, help="pairs per frame (%(default)s)")
     live.add_argument("--frames", type=_positive_int, default=defaults.frames, help="frames per video (%(default)s)")
+    live.add_argument(
+        "--tight", type=_share, default=defaults.tight_share, help="share of pictures cut to a tight crop (%(default)s)"
+    )
+    live.add_argument(
+        "--webcam",
+        type=_share,
+        default=defaults.webcam,
+        help="share of live/attack pairs both seen by a cheap low-resolution webcam: the face at 60-160 px, "
+        "washed out, colour lost, noisy, heavy JPEG (%(default)s)",
+    )
+    live.add_argument(
+        "--close",
+        type=_share,
+        default=defaults.close,
+        help="share of attacks held so close that the medium fills the frame: no edge, only texture (%(default)s)",
+    )
+    live.add_argument("--card-version", default="1.0.0", help="the version the model card gives (%(default)s)")
     live.add_argument("--cache", metavar="DIR", help="where faces and simulated crops are cached (DIR/cache)")
     live.add_argument("--seed", type=int, default=defaults.seed, help="(%(default)s)")
     live.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads for torch (%(default)s)")
@@ -1011,6 +1028,9 @@ def _run_train_liveness(args: argparse.Namespace) -> Outcome:
         epochs=args.epochs,
         variants=args.variants,
         frames=args.frames,
+        tight_share=args.tight,
+        webcam=args.webcam,
+        close=args.close,
         seed=args.seed,
         threads=args.threads,
         workers=args.workers,
@@ -1019,7 +1039,11 @@ def _run_train_liveness(args: argparse.Namespace) -> Outcome:
     out = Path(args.output)
     try:
         summary = train_liveness(
-            config, out, Path(args.cache) if args.cache else None, log=lambda m: tqdm.write(m, file=sys.stderr)
+            config,
+            out,
+            Path(args.cache) if args.cache else None,
+            log=lambda m: tqdm.write(m, file=sys.stderr),
+            version=args.card_version,
         )
     except ValueError as err:
         raise CommandError(str(err)) from None
