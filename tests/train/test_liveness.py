@@ -1,5 +1,5 @@
 """The passive liveness model's training pieces: a live/attack pair made alike (close attacks, webcam pairs),
-the command the card records, and a tiny run that resumes from its checkpoint."""
+and the command the card records."""
 
 import numpy as np
 import pytest
