@@ -1,11 +1,12 @@
 """Benchmark of passive liveness: milliseconds per face for unmask's passive model and MiniFASNet (both of its
 models), on the same face of the same frame, alternately, in one run on 2 threads.
 
-Usage: python benchmarks/bench_liveness.py [--minifasnet DIR] [--repeats N]
-(MiniFASNet's folder defaults to ../shared/models/minifasnet.) The frame is the astronaut photo that scikit-image
-ships (512x512, one face found by unmask's analyzer); each scorer's time is the median, over ``--repeats`` rounds
-after a warm-up, of 200 calls of ``score(frame, box)``: the crop and the network, one face at a time (the way
-``unmask live`` calls it). Prints a markdown table with the ratio; BENCHMARKS.md records a run.
+Usage: python benchmarks/bench_liveness.py [--minifasnet DIR] [--repeats N] [--threads N] [--liveness-model CARD]
+(MiniFASNet's folder defaults to ../shared/models/minifasnet; the passive model to the shipped one.) The frame
+is the astronaut photo that scikit-image ships (512x512, one face found by unmask's analyzer); each scorer's time
+is the median, over ``--repeats`` rounds after a warm-up, of 200 calls of ``score(frame, box)``: the crop and the
+network, one face at a time (the way ``unmask live`` calls it). Prints a markdown table with the ratio;
+BENCHMARKS.md records a run.
 """
 
 from __future__ import annotations
@@ -44,12 +45,13 @@ def main() -> None:
     parser.add_argument("--minifasnet", default=str(default))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--liveness-model", default="unmask-live", help="a liveness model card (a candidate)")
     args = parser.parse_args()
     from skimage import data
 
     image = data.astronaut()
     box = FaceAnalyzer()(image)[0].box
-    ours = load_passive(threads=args.threads)
+    ours = load_passive(args.liveness_model, threads=args.threads)
     peer = MiniFASNet(args.minifasnet, threads=args.threads)
     times = {ours.name: [], peer.name: []}
     for _ in range(3):  # alternately, so that a busy moment of the machine falls on both

@@ -422,3 +422,10 @@ def test_live_bad_input_and_bad_challenges_are_one_line(capsys, media, tmp_path,
     assert code == 2 and "needs its key" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "live", media / "astronaut.jpg", "--key-file", tmp_path / "none")
     assert code == 2 and "cannot read the liveness key" in err
+
+
+def test_eval_simulated_needs_one_mode_and_a_card_with_held_out_files(capsys, tmp_path):
+    code, _, err = run(capsys, "eval", "-o", tmp_path / "o", "--liveness", tmp_path / "l.csv", "--simulated", tmp_path)
+    assert code == 2 and "not both" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "eval", "-o", tmp_path / "o", "--simulated", tmp_path, "--minifasnet", "none")
+    assert code == 2 and "not found under" in err and len(err.strip().splitlines()) == 1

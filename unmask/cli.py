@@ -751,6 +751,15 @@ def _add_eval(commands: Commands, temporal_help: str) -> None:
         help=f"MiniFASNet's folder (MiniFASNetV2.onnx, MiniFASNetV1SE.onnx; default {DEFAULT_MINIFASNET} when it "
         "exists); 'none' to leave it out",
     )
+    live.add_argument(
+        "--simulated",
+        metavar="DIR",
+        help="measure presentation-attack detection on simulated attacks instead: the files the liveness model's "
+        "card held out of its training, found under DIR (its train_real folder); from each whole frame (videos: as "
+        "many frames as its training took) a print, a screen and a video replay are simulated (seeded) and the frame "
+        "itself kept live for each, all post-processed alike; faces are found again and scored by unmask's passive "
+        "model and MiniFASNet; writes the same files as --liveness",
+    )
     live.add_argument("--liveness-model", metavar="CARD", help="a liveness model card (default: the shipped one)")
     _add_sampling_options(evaluate, SCAN_FRAMES)
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -762,27 +771,41 @@ def _run_eval_liveness(args: argparse.Namespace) -> Outcome:
     from unmask.models.liveness import DEFAULT_PASSIVE, load_passive
 
     if args.dataset is not None:
-        raise CommandError("give either DATASET or --liveness LABELS, not both")
-    items = load_liveness_labels(args.liveness)
-    scorers: list[Any] = [load_passive(args.liveness_model or DEFAULT_PASSIVE)]
+        raise CommandError("give either DATASET or --liveness LABELS (or --simulated DIR), not both")
+    if args.liveness and args.simulated:
+        raise CommandError("give either --liveness LABELS or --simulated DIR, not both")
+    items = load_liveness_labels(args.liveness) if args.liveness else []
+    passive = load_passive(args.liveness_model or DEFAULT_PASSIVE)
+    scorers: list[Any] = [passive]
     folder = args.minifasnet or (DEFAULT_MINIFASNET if Path(DEFAULT_MINIFASNET).is_dir() else None)
     if folder and folder != "none":
         from unmask.peers.minifasnet import MiniFASNet
 
         scorers.append(MiniFASNet(folder))
-    sampling = _sampling(args, Sampling(count=8))
     out = Path(args.output)
-    metrics, _ = evaluate_liveness(items, out, scorers, sampling, progress=not args.quiet)
+    if args.simulated:
+        from unmask.evaluate.liveness import card_held_out_files, evaluate_simulated
+        from unmask.forge.sources import load_face_frames
+
+        files = card_held_out_files(passive.card, args.simulated)
+        count = int(passive.card.training.get("config", {}).get("frames", 4))
+        frames = load_face_frames([str(f) for f in files], Sampling(count=count), max_side=480, progress=not args.quiet)
+        if not frames:
+            raise CommandError(f"{args.simulated}: no face of 64 px or more found in the held-out files")
+        metrics, _ = evaluate_simulated(frames, out, scorers, progress=not args.quiet)
+    else:
+        sampling = _sampling(args, Sampling(count=8))
+        metrics, _ = evaluate_liveness(items, out, scorers, sampling, progress=not args.quiet)
     print(liveness_table(metrics))
     print(f"metrics: {out / 'metrics.json'}; table: {out / 'table.txt'}; plot: {out / 'histograms.png'}")
     return DONE
 
 
 def _run_eval(args: argparse.Namespace) -> Outcome:
-    if args.liveness:
+    if args.liveness or args.simulated:
         return _run_eval_liveness(args)
     if args.dataset is None:
-        raise CommandError("a DATASET (or --liveness LABELS) is required")
+        raise CommandError("a DATASET (or --liveness LABELS, or --simulated DIR) is required")
     from unmask.evaluate.datasets import load_dataset
     from unmask.evaluate.robustness import parse_rungs
     from unmask.evaluate.run import Peer, evaluate, run_ladder
@@ -1006,6 +1029,23 @@ def _add_train_liveness(commands: Commands) -> None:
     live.add_argument("--epochs", type=_positive_int, default=defaults.epochs, help="(%(default)s)")
     live.add_argument("--variants", type=_positive_int, default=defaults.variants, help="pairs per frame (%(default)s)")
     live.add_argument("--frames", type=_positive_int, default=defaults.frames, help="frames per video (%(default)s)")
+    live.add_argument(
+        "--tight", type=_share, default=defaults.tight_share, help="share of pictures cut to a tight crop (%(default)s)"
+    )
+    live.add_argument(
+        "--webcam",
+        type=_share,
+        default=defaults.webcam,
+        help="share of live/attack pairs both seen by a cheap low-resolution webcam: the face at 60-160 px, "
+        "washed out, colour lost, noisy, heavy JPEG (%(default)s)",
+    )
+    live.add_argument(
+        "--close",
+        type=_share,
+        default=defaults.close,
+        help="share of attacks held so close that the medium fills the frame: no edge, only texture (%(default)s)",
+    )
+    live.add_argument("--card-version", default="1.0.0", help="the version the model card gives (%(default)s)")
     live.add_argument("--cache", metavar="DIR", help="where faces and simulated crops are cached (DIR/cache)")
     live.add_argument("--seed", type=int, default=defaults.seed, help="(%(default)s)")
     live.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads for torch (%(default)s)")
@@ -1022,6 +1062,9 @@ def _run_train_liveness(args: argparse.Namespace) -> Outcome:
         epochs=args.epochs,
         variants=args.variants,
         frames=args.frames,
+        tight_share=args.tight,
+        webcam=args.webcam,
+        close=args.close,
         seed=args.seed,
         threads=args.threads,
         workers=args.workers,
@@ -1030,7 +1073,11 @@ def _run_train_liveness(args: argparse.Namespace) -> Outcome:
     out = Path(args.output)
     try:
         summary = train_liveness(
-            config, out, Path(args.cache) if args.cache else None, log=lambda m: tqdm.write(m, file=sys.stderr)
+            config,
+            out,
+            Path(args.cache) if args.cache else None,
+            log=lambda m: tqdm.write(m, file=sys.stderr),
+            version=args.card_version,
         )
     except ValueError as err:
         raise CommandError(str(err)) from None

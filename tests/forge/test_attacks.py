@@ -1,12 +1,12 @@
 """The simulated presentation attacks: each kind, seeded, sized, with its face box; bad input; the shared
-post-processing; the replayed clip's judder."""
+post-processing; the replayed clip's judder; close attacks that fill the frame; the webcam capture."""
 
 import itertools
 
 import numpy as np
 import pytest
 
-from unmask.forge.attacks import ATTACKS, SIMULATORS, make_attack, post_process, replay_clip
+from unmask.forge.attacks import ATTACKS, SIMULATORS, make_attack, post_process, replay_clip, webcam, work_frame
 
 
 def _picture(seed=0, shape=(120, 100)):
@@ -81,3 +81,38 @@ def test_a_replayed_clip_repeats_frames():
     assert any(np.array_equal(a.image, b.image) for a, b in itertools.pairwise(attacks))
     with pytest.raises(ValueError):
         replay_clip(frames, boxes[:3], np.random.default_rng(3))
+
+
+@pytest.mark.parametrize("kind", ATTACKS)
+def test_a_close_attack_fills_the_frame_and_enlarges_the_face_about_itself(kind):
+    image, box = _picture()
+    room = np.zeros_like(image)
+    room[:] = (255, 0, 255)  # a magenta room: none of it may show
+    for seed in range(4):
+        attack = SIMULATORS[kind](image, box, np.random.default_rng(seed), room, close=True)
+        magenta = (attack.image[..., 0] > 200) & (attack.image[..., 1] < 60) & (attack.image[..., 2] > 200)
+        assert magenta.mean() < 0.01
+        grown = (attack.box[2] - attack.box[0]) / (box[2] - box[0])
+        assert 1.05 < grown < 2.1
+        centre, before = (attack.box[:2] + attack.box[2:]) / 2, (box[:2] + box[2:]) / 2
+        assert np.abs(centre - before).max() < 0.1 * image.shape[1]
+
+
+def test_webcam_capture_keeps_the_size_washes_out_and_is_seeded():
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (240, 200, 3), dtype=np.uint8)
+    box = np.array([40, 40, 190, 200], np.float32)
+    one = webcam(image, box, np.random.default_rng(5))
+    assert one.shape == image.shape and one.dtype == np.uint8
+    assert np.array_equal(one, webcam(image, box, np.random.default_rng(5)))
+    assert one.std() < image.std()  # detail and contrast lost
+    with pytest.raises(ValueError, match="face box"):
+        webcam(image, np.array([5, 5, 2, 2]), rng)
+
+
+def test_work_frame_shrinks_large_frames_with_their_box():
+    image = np.zeros((640, 480, 3), np.uint8)
+    small, box = work_frame(image, np.array([100, 100, 300, 300]))
+    assert small.shape == (320, 240, 3) and np.allclose(box, [50, 50, 150, 150])
+    same, _ = work_frame(small, box)
+    assert same is small

@@ -11,7 +11,9 @@ Scores are attack scores (higher = more likely an attack); a score at or above t
 on a labelled set (the middle of the range of thresholds that reach the minimum, for the widest margin both ways).
 
 :func:`evaluate_liveness` runs ``unmask eval --liveness``: unmask's passive model and its peers (MiniFASNet) score
-the same faces of every labelled file in one run.
+the same faces of every labelled file in one run. :func:`evaluate_simulated` runs ``unmask eval --simulated``: the
+same, on attacks simulated (:mod:`unmask.forge.attacks`) from whole frames of the files a liveness model's card
+held out of its training.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,7 +31,10 @@ import numpy as np
 from unmask.errors import UnmaskError, reason
 from unmask.evaluate.metrics import roc_auc
 from unmask.faces.analyzer import FaceAnalyzer
+from unmask.forge.attacks import ATTACKS, SIMULATORS, WORK_SIDE, post_process, work_frame
+from unmask.forge.sources import FaceFrame
 from unmask.media import Sampling, read_frames
+from unmask.models.card import ModelCard
 
 LIVE = "none"
 """The attack type of a live presentation in a labels file (``attack`` column)."""
@@ -152,6 +157,24 @@ def load_liveness_labels(path: str | os.PathLike[str]) -> list[LivenessItem]:
     return items
 
 
+def _score_frame(
+    image: np.ndarray,
+    analyzer: FaceAnalyzer,
+    scorers: Sequence[Scorer],
+    record: dict[str, Any],
+    per_frame: dict[str, list[float]],
+) -> None:
+    """Every face the analyzer finds in one frame, scored by every scorer; the frame takes its most suspicious
+    face (an attack may be held up beside the person holding it)."""
+    faces = analyzer(image)
+    record["frames"] += 1
+    if not faces:
+        return
+    record["faces"] += len(faces)
+    for scorer in scorers:
+        per_frame[scorer.name].append(max(scorer.score(image, face.box) for face in faces))
+
+
 def score_presentation(
     item: LivenessItem, analyzer: FaceAnalyzer, scorers: Sequence[Scorer], sampling: Sampling
 ) -> dict[str, Any]:
@@ -162,17 +185,91 @@ def score_presentation(
     per_frame: dict[str, list[float]] = {scorer.name: [] for scorer in scorers}
     try:
         for frame in read_frames(item.path, sampling):
-            faces = analyzer(frame.image)
-            record["frames"] += 1
-            if not faces:
-                continue
-            record["faces"] += len(faces)
-            for scorer in scorers:
-                per_frame[scorer.name].append(max(scorer.score(frame.image, face.box) for face in faces))
+            _score_frame(frame.image, analyzer, scorers, record, per_frame)
     except (UnmaskError, OSError) as err:
         record["error"] = reason(err, item.path)
     record["scores"] = {name: (float(np.mean(values)) if values else None) for name, values in per_frame.items()}
     return record
+
+
+# --- `unmask eval --simulated`: attacks simulated from the held-out files of a liveness model --------------------
+
+
+def card_held_out_files(card: ModelCard, root: str | os.PathLike[str]) -> list[Path]:
+    """The files a liveness model's card says were held out of its training, found under ``root`` (the folder
+    its training input was, e.g. ``train_real``): each path is taken relative to the training input it lies
+    under. Raises :class:`~unmask.errors.UnmaskError` when the card lists none or a file is missing."""
+    held = list(card.training.get("held_out_files") or [])
+    inputs = [str(item).rstrip("/") for item in card.training.get("config", {}).get("inputs", [])]
+    if not held or not inputs:
+        raise UnmaskError(f"{card.path}: the card lists no held-out files and training inputs to simulate from")
+    base = Path(root)
+    files = []
+    for name in held:
+        under = next((item for item in inputs if name.startswith(item + "/")), None)
+        if under is None:
+            raise UnmaskError(f"{card.path}: held-out file {name} lies under none of its training inputs")
+        path = base / name[len(under) + 1 :]
+        if not path.is_file():
+            raise UnmaskError(f"{path}: held-out file of {card.name} {card.version} not found under {base}")
+        files.append(path)
+    return files
+
+
+def simulated_presentations(
+    frames: Sequence[FaceFrame], seed: int = 0, kinds: Sequence[str] = ATTACKS
+) -> Iterator[tuple[str, str, np.ndarray]]:
+    """For every frame (shrunk as training simulates it, :func:`~unmask.forge.attacks.work_frame`) and every
+    attack kind: the whole frame as a live presentation and the attack simulated from it (another frame is the
+    room behind the medium), each post-processed alike by its own draws
+    (:func:`~unmask.forge.attacks.post_process`). Yields (key, attack type or :data:`LIVE`, frame), seeded by
+    ``seed``, the frame's position and the kind."""
+    for position, frame in enumerate(frames):
+        image, box = work_frame(frame.image, frame.box)
+        for number, kind in enumerate(kinds):
+            rng = np.random.default_rng([seed, position, number])
+            others = [i for i in range(len(frames)) if i != position] or [position]
+            room = frames[others[int(rng.integers(len(others)))]].image
+            attack = SIMULATORS[kind](image, box, rng, room)
+            key = f"{frame.source}#{frame.index}"
+            yield f"{key}/live-{kind}", LIVE, post_process(image, box, rng)[0]
+            yield f"{key}/{kind}", kind, post_process(attack.image, attack.box, rng)[0]
+
+
+def evaluate_simulated(
+    frames: Sequence[FaceFrame],
+    out: Path,
+    scorers: Sequence[Scorer],
+    seed: int = 0,
+    analyzer: FaceAnalyzer | None = None,
+    progress: bool = True,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Score :func:`simulated_presentations` of ``frames`` with every scorer on the same faces, found again by
+    the analyzer in each simulated frame; writes the same files as :func:`evaluate_liveness`."""
+    from tqdm import tqdm
+
+    analyzer = analyzer or FaceAnalyzer()
+    records = []
+    total = len(frames) * len(ATTACKS) * 2
+    for key, attack, image in tqdm(
+        simulated_presentations(frames, seed), total=total, desc="simulated", unit="frame", disable=not progress
+    ):
+        record: dict[str, Any] = {"path": key, "attack": attack, "frames": 0, "faces": 0, "error": None}
+        per_frame: dict[str, list[float]] = {scorer.name: [] for scorer in scorers}
+        _score_frame(image, analyzer, scorers, record, per_frame)
+        record["scores"] = {name: (values[0] if values else None) for name, values in per_frame.items()}
+        records.append(record)
+    protocol = {
+        "presentations": f"{len(frames)} frames of {len({f.source for f in frames})} held-out files; each gives, "
+        f"per attack kind ({', '.join(ATTACKS)}), the whole frame as a live presentation and the attack simulated "
+        f"from it (unmask.forge.attacks, seed {seed}), both post-processed alike (post_process); frames shrunk to "
+        f"at most {WORK_SIDE} px as in training",
+        "faces": "found again in every simulated frame; every face the analyzer finds is scored and a frame takes "
+        "its highest attack score",
+        "thresholds": {scorer.name: scorer.threshold for scorer in scorers},
+    }
+    metrics = _write_outputs(records, out, scorers, protocol)
+    return metrics, records
 
 
 def liveness_metrics(records: Sequence[dict[str, Any]], scorers: Sequence[Scorer]) -> dict[str, Any]:
@@ -261,22 +358,30 @@ def evaluate_liveness(
     from tqdm import tqdm
 
     analyzer = analyzer or FaceAnalyzer()
-    out.mkdir(parents=True, exist_ok=True)
     records = [
         score_presentation(item, analyzer, scorers, sampling)
         for item in tqdm(items, desc="liveness", unit="file", disable=not progress)
     ]
-    with open(out / "scores.jsonl", "w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record) + "\n")
-    metrics = liveness_metrics(records, scorers)
-    metrics["protocol"] = {
+    protocol = {
         "sampling": sampling.describe(),
         "faces": "every face the analyzer finds in a sampled frame is scored; a frame takes its highest attack "
         "score, a file the mean over its frames with a face",
         "thresholds": {scorer.name: scorer.threshold for scorer in scorers},
     }
+    metrics = _write_outputs(records, out, scorers, protocol)
+    return metrics, records
+
+
+def _write_outputs(
+    records: Sequence[dict[str, Any]], out: Path, scorers: Sequence[Scorer], protocol: dict[str, Any]
+) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "scores.jsonl", "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record) + "\n")
+    metrics = liveness_metrics(records, scorers)
+    metrics["protocol"] = protocol
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (out / "table.txt").write_text(liveness_table(metrics) + "\n", encoding="utf-8")
     _plot(records, scorers, out / "histograms.png")
-    return metrics, records
+    return metrics

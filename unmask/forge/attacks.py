@@ -16,7 +16,11 @@ edges show: the paper's white margin and the fingers holding it, or the screen's
 - video: a screen showing a compressed video (the played clip's own blur and block coding first); for a clip,
   :func:`replay_clip` adds the judder of a display refreshing at another rate: frames repeated and dropped.
 
-:func:`post_process` is the capture and upload history (camera exposure and white balance, then
+``close`` (every simulator): the medium held so near that it fills the frame, so that no edge shows and only its
+texture tells (halftone or dither remnants, paper sheen, the screen's pixel grid and gamma).
+
+:func:`webcam` is a cheap webcam's capture (the face at 60 to 160 px, washed-out exposure, colour loss, sensor
+noise, heavy JPEG) and :func:`post_process` the capture and upload history (camera exposure and white balance, then
 :func:`unmask.forge.augment.post_augment`: mirroring, colour, scaling, blur, noise, JPEG) that a caller applies
 alike to the live picture and to its attack, so that quality is no cue to the label.
 """
@@ -34,6 +38,9 @@ from unmask.media import launder
 
 ATTACKS = ("print", "screen", "video")
 """The attack kinds simulated, in the order :func:`make_attack` draws them by default."""
+
+WORK_SIDE = 320
+"""Frames are simulated at most this large (:func:`work_frame`): the liveness crop needs the face at about 50 px."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +61,16 @@ def _check(image: np.ndarray, box: np.ndarray) -> np.ndarray:
     if box.shape != (4,) or not (box[2] > box[0] and box[3] > box[1]):
         raise ValueError(f"the face box must be (x0, y0, x1, y1) with x1 > x0 and y1 > y0, not {box.tolist()}")
     return box
+
+
+def work_frame(image: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The frame (and its face box) shrunk so that its longer side is at most :data:`WORK_SIDE`, as attacks are
+    simulated from it in training and in ``unmask eval --simulated``."""
+    shrink = WORK_SIDE / max(image.shape[:2])
+    if shrink >= 1:
+        return image, np.asarray(box, np.float32)
+    size = (round(image.shape[1] * shrink), round(image.shape[0] * shrink))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), np.asarray(box, np.float32) * shrink
 
 
 def _saturation(image: np.ndarray, factor: float) -> np.ndarray:
@@ -233,23 +250,38 @@ def _place(
     rng: np.random.Generator,
     room: np.ndarray,
     aliased: bool,
+    close: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Warp ``medium`` (whose rectangle ``inner`` holds the source picture) into a frame in front of ``room``.
+    ``close``: the medium held so near that it fills the frame (no edge, bezel or room shows): the picture
+    enlarged about the face, which stays where it was and keeps under 95% of the frame.
 
     Returns the frame, the medium's coverage mask, the medium's corner quad in the frame and the face box."""
     height, width = frame_shape[:2]
     x0, y0, x1, y1 = inner
-    zoom = rng.uniform(0.7, 1.25)
-    centre = np.array([width / 2 + rng.uniform(-0.08, 0.08) * width, height / 2 + rng.uniform(-0.08, 0.08) * height])
-    angle = np.radians(rng.uniform(-8, 8))
+    to_frame = np.array([width / (x1 - x0), height / (y1 - y0)])  # source picture to frame pixels at zoom 1
+    face_mid = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+    if close:
+        fits = 0.95 / max((box[2] - box[0]) * to_frame[0] / width, (box[3] - box[1]) * to_frame[1] / height)
+        zoom = max(1.1, min(rng.uniform(1.2, 2.0), fits))
+        angle = np.radians(rng.uniform(-3, 3))
+    else:
+        zoom = rng.uniform(0.7, 1.25)
+        centre = np.array(
+            [width / 2 + rng.uniform(-0.08, 0.08) * width, height / 2 + rng.uniform(-0.08, 0.08) * height]
+        )
+        angle = np.radians(rng.uniform(-8, 8))
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     # Where the source picture's corners land; the medium's own corners follow by the same similarity.
-    scale_x, scale_y = zoom * width / (x1 - x0), zoom * height / (y1 - y0)
+    scale_x, scale_y = zoom * to_frame
     inner_mid = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    if close:  # the face's centre stays put: the picture grows about it and overfills the frame
+        centre = face_mid * to_frame - ((face_mid + np.array([x0, y0]) - inner_mid) * [scale_x, scale_y]) @ rotation.T
     mh, mw = medium.shape[:2]
     corners = np.array([[0, 0], [mw, 0], [mw, mh], [0, mh]], np.float32)
     target = (corners - inner_mid) * [scale_x, scale_y] @ rotation.T + centre
-    target += rng.uniform(-0.04, 0.04, (4, 2)) * [width, height]  # tilt: perspective
+    tilt = 0.015 if close else 0.04
+    target += rng.uniform(-tilt, tilt, (4, 2)) * [width, height]  # tilt: perspective
     homography = cv2.getPerspectiveTransform(corners, target.astype(np.float32))
     flags = cv2.INTER_LINEAR if aliased else cv2.INTER_AREA
     if not aliased and zoom * width / (x1 - x0) < 0.7:  # a print is seen through the lens: no aliasing
@@ -283,9 +315,14 @@ def _room(image: np.ndarray, rng: np.random.Generator, background: np.ndarray | 
 
 
 def simulate_print(
-    image: np.ndarray, box: np.ndarray, rng: np.random.Generator, background: np.ndarray | None = None
+    image: np.ndarray,
+    box: np.ndarray,
+    rng: np.random.Generator,
+    background: np.ndarray | None = None,
+    close: bool = False,
 ) -> Attack:
-    """``image`` printed and held up to the camera; ``background`` (any RGB picture) is the room behind it."""
+    """``image`` printed and held up to the camera; ``background`` (any RGB picture) is the room behind it;
+    ``close``: held so near that the sheet fills the frame (no paper edge or fingers: only its texture tells)."""
     box = _check(image, box)
     detail: list[str] = []
     picture = _bend(_paper(image, rng, detail), rng)
@@ -297,7 +334,7 @@ def simulate_print(
     medium[margin : margin + height, margin : margin + width] = picture
     room = _room(image, rng, background)
     frame, mask, quad, new_box = _place(
-        medium, (margin, margin, margin + width, margin + height), image.shape, box, rng, room, aliased=False
+        medium, (margin, margin, margin + width, margin + height), image.shape, box, rng, room, False, close
     )
     if rng.random() < 0.8:  # the sheen of paper under a lamp: broad, low
         sheen = cv2.GaussianBlur(rng.random((4, 4)).astype(np.float32), (0, 0), 1)
@@ -317,6 +354,7 @@ def _screen(
     background: np.ndarray | None,
     kind: str,
     detail: list[str],
+    close: bool = False,
 ) -> Attack:
     height, width = image.shape[:2]
     shown = _subpixels(_display(image.astype(np.float32), rng, detail), rng, detail)
@@ -334,24 +372,34 @@ def _screen(
     room = _room(image, rng, background)
     inner = (bezel, bezel, bezel + shown.shape[1], bezel + shown.shape[0])
     scaled_box = box * np.array([scale[0], scale[1], scale[0], scale[1]], np.float32)
-    frame, mask, _, new_box = _place(medium, inner, image.shape, scaled_box, rng, room, aliased=True)
+    frame, mask, _, new_box = _place(medium, inner, image.shape, scaled_box, rng, room, True, close)
     frame = _glare(frame, mask, rng, room)
     return Attack(np.clip(frame, 0, 255).astype(np.uint8), new_box, kind, ", ".join(detail))
 
 
 def simulate_screen(
-    image: np.ndarray, box: np.ndarray, rng: np.random.Generator, background: np.ndarray | None = None
+    image: np.ndarray,
+    box: np.ndarray,
+    rng: np.random.Generator,
+    background: np.ndarray | None = None,
+    close: bool = False,
 ) -> Attack:
-    """``image`` shown on a phone, tablet or monitor held up to the camera (screen replay of a photo)."""
+    """``image`` shown on a phone, tablet or monitor held up to the camera (screen replay of a photo);
+    ``close``: held so near that the screen fills the frame (no bezel: only its pixel grid and gamma tell)."""
     box = _check(image, box)
-    return _screen(image, box, rng, background, "screen", [])
+    return _screen(image, box, rng, background, "screen", [], close)
 
 
 def simulate_video(
-    image: np.ndarray, box: np.ndarray, rng: np.random.Generator, background: np.ndarray | None = None
+    image: np.ndarray,
+    box: np.ndarray,
+    rng: np.random.Generator,
+    background: np.ndarray | None = None,
+    close: bool = False,
 ) -> Attack:
     """A frame of a video replay: the frame as the played clip coded it (a little motion blur, blocky
-    compression), then shown on a screen. :func:`replay_clip` adds the judder of whole clips."""
+    compression), then shown on a screen (``close`` as for :func:`simulate_screen`). :func:`replay_clip` adds
+    the judder of whole clips."""
     box = _check(image, box)
     played = image
     detail: list[str] = []
@@ -362,7 +410,7 @@ def simulate_video(
     quality = int(rng.integers(20, 70))
     played = launder.jpeg(played, quality)
     detail.append(f"coded q{quality}")
-    return _screen(played, box, rng, background, "video", detail)
+    return _screen(played, box, rng, background, "video", detail, close)
 
 
 SIMULATORS = {"print": simulate_print, "screen": simulate_screen, "video": simulate_video}
@@ -374,13 +422,14 @@ def make_attack(
     rng: np.random.Generator,
     kinds: Sequence[str] = ATTACKS,
     background: np.ndarray | None = None,
+    close: bool = False,
 ) -> Attack:
-    """One attack of a kind drawn evenly from ``kinds``."""
+    """One attack of a kind drawn evenly from ``kinds`` (``close``: the medium fills the frame)."""
     unknown = sorted(set(kinds) - set(ATTACKS))
     if unknown or not kinds:
         raise ValueError(f"unknown attack kinds {unknown or kinds}; known: {', '.join(ATTACKS)}")
     kind = kinds[int(rng.integers(len(kinds)))]
-    return SIMULATORS[kind](image, box, rng, background)
+    return SIMULATORS[kind](image, box, rng, background, close)
 
 
 def replay_clip(
@@ -402,6 +451,36 @@ def replay_clip(
         simulate_video(frames[i], boxes[i], np.random.default_rng(seed), background)
         for i in shown  # the same draws for every frame: one screen, one placement
     ]
+
+
+def webcam(image: np.ndarray, box: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A cheap, low-resolution webcam's capture, for live pictures and attacks alike: the frame brought down so
+    that the face is 60 to 160 px (when it is larger), its exposure washed out (a raised black, a compressed
+    range, a gamma, sometimes over-exposed), colour lost (less saturation, a white-balance cast), sensor noise
+    (luma and coarser chroma), a soft lens, heavy JPEG at that size, then back up to the frame's size."""
+    box = _check(image, box)
+    height, width = image.shape[:2]
+    side = float(max(box[2] - box[0], box[3] - box[1]))
+    factor = min(1.0, rng.uniform(60, 160) / side)
+    small = image
+    if factor < 0.95:
+        size = (max(8, round(width * factor)), max(8, round(height * factor)))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    out = small.astype(np.float32)
+    black, top = rng.uniform(5, 55), rng.uniform(185, 255)
+    gain = rng.uniform(1.0, 1.45) if rng.random() < 0.3 else 1.0  # over-exposed: highlights clipped
+    out = 255 * (np.clip(out * gain, 0, 255) / 255) ** rng.uniform(0.65, 1.25)
+    out = black + out * (top - black) / 255
+    out = _saturation(out, rng.uniform(0.3, 0.95)) * rng.uniform(0.88, 1.12, 3)
+    if rng.random() < 0.5:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.2))
+    out += rng.normal(0, rng.uniform(1.5, 8), out.shape[:2])[..., None]
+    chroma = rng.normal(0, rng.uniform(1, 6), (max(1, out.shape[0] // 2), max(1, out.shape[1] // 2), 3))
+    out += cv2.resize(chroma.astype(np.float32), (out.shape[1], out.shape[0]), interpolation=cv2.INTER_LINEAR)
+    out = launder.jpeg(np.clip(out, 0, 255).astype(np.uint8), int(rng.integers(15, 61)))
+    if out.shape[:2] != (height, width):
+        out = cv2.resize(out, (width, height), interpolation=cv2.INTER_LINEAR)
+    return out
 
 
 def post_process(image: np.ndarray, box: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -46,6 +46,8 @@ class LivenessConfig:
     variants: int = 6  # live and attack pictures drawn from each real frame
     frames: int = 4  # frames per video
     tight_share: float = 0.35  # pictures cut to a tight face crop first (both classes), as face-crop datasets are
+    webcam: float = 0.0  # pairs captured by a cheap low-resolution webcam (both pictures; forge.attacks.webcam)
+    close: float = 0.0  # attacks whose medium fills the frame: no paper edge or bezel shows, only texture
     held_out: float = 0.15  # share of source files held out (whole files)
     epochs: int = 14
     batch: int = 64

@@ -24,7 +24,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -33,7 +32,7 @@ from unmask import __version__
 from unmask.evaluate.liveness import LIVE, acer_threshold, json_safe, pad_metrics
 from unmask.evaluate.metrics import roc_auc
 from unmask.faces.align import CropContract, box_crop
-from unmask.forge.attacks import ATTACKS, SIMULATORS, post_process
+from unmask.forge.attacks import ATTACKS, SIMULATORS, post_process, webcam, work_frame
 from unmask.forge.sources import FaceFrame, load_face_frames
 from unmask.media import Sampling, sha256_of
 from unmask.models.card import ModelCard, Threshold, training_sources
@@ -42,7 +41,6 @@ from unmask.train.config import LivenessConfig
 NAME = "unmask-live"
 BANK_VERSION = "live-bank-2"
 MARGIN = 8  # the bank's crops are this much wider than the input, for random shifts in training
-WORK_SIDE = 320  # frames are simulated at most this large: the crop needs the face at about 50 px, no more
 
 
 def box_contract(config: LivenessConfig) -> CropContract:
@@ -111,19 +109,23 @@ def make_pair(
     frame: FaceFrame, room: np.ndarray, kind: str, rng: np.random.Generator, config: LivenessConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     """One live crop and one attack crop of ``kind`` made from ``frame``, framed and post-processed alike, each
-    ``config.size + MARGIN`` pixels at the contract's scale widened to match."""
-    image, box = frame.image, frame.box
-    shrink = WORK_SIDE / max(image.shape[:2])
-    if shrink < 1:
-        size = (round(image.shape[1] * shrink), round(image.shape[0] * shrink))
-        image, box = cv2.resize(image, size, interpolation=cv2.INTER_AREA), box * shrink
+    ``config.size + MARGIN`` pixels at the contract's scale widened to match. A share ``config.close`` of the
+    attacks fill their frame (no edge shows); a share ``config.webcam`` of the pairs are seen by a cheap webcam
+    (:func:`~unmask.forge.attacks.webcam`), both pictures alike."""
+    image, box = work_frame(frame.image, frame.box)
     frame = FaceFrame(image, box, frame.source, frame.index)
-    attack = SIMULATORS[kind](frame.image, frame.box, rng, room)
+    close = bool(config.close) and rng.random() < config.close
+    attack = SIMULATORS[kind](frame.image, frame.box, rng, room, close)
+    captured = bool(config.webcam) and rng.random() < config.webcam  # the pair seen by one cheap webcam
     side = config.size + MARGIN
     scale = config.scale * side / config.size
     crops = []
     for image, box in ((frame.image, frame.box), (attack.image, attack.box)):
-        if rng.random() < config.tight_share:
+        if captured:
+            image = webcam(image, box, rng)
+        # A close attack's face is larger in its frame than the live face in its own: both are cut tight, so
+        # that how much of the frame the face fills is no cue.
+        if close or rng.random() < config.tight_share:
             image, box = _tight(image, box, rng)
         image, box = post_process(image, box, rng)
         crops.append(box_crop(image, box, scale, side))
@@ -152,6 +154,7 @@ def build_bank(
     made in ``config.workers`` processes and cached."""
     settings = {key: value for key, value in asdict(config).items() if key not in ("inputs",)}
     making = {k: settings[k] for k in ("size", "scale", "variants", "tight_share", "seed", "held_out")}
+    making.update({k: settings[k] for k in ("webcam", "close") if settings[k]})  # older banks keep their keys
     key = _key({"frames": [(f.source, f.index) for f in frames], "settings": making, "version": BANK_VERSION})
     path = cache_dir / f"bank-{key}.npz"
     if path.is_file():
@@ -271,10 +274,28 @@ def held_out_report(scores: np.ndarray, bank: dict[str, np.ndarray], threshold: 
     return metrics
 
 
+def training_command(config: LivenessConfig) -> str:
+    """The ``unmask train-liveness`` command line that makes this config (the options that differ from the
+    defaults the card does not name on its own), as the card records it."""
+    defaults = LivenessConfig()
+    words = ["unmask train-liveness", *config.inputs, "-o RUN", f"--variants {config.variants}"]
+    words.append(f"--epochs {config.epochs}")
+    for name, option in (("tight_share", "--tight"), ("webcam", "--webcam"), ("close", "--close")):
+        if getattr(config, name) != getattr(defaults, name):
+            words.append(f"{option} {getattr(config, name)}")
+    return " ".join(words)
+
+
 def train_liveness(
-    config: LivenessConfig, run_dir: Path, cache_dir: Path | None = None, log: Callable[[str], None] = print
+    config: LivenessConfig,
+    run_dir: Path,
+    cache_dir: Path | None = None,
+    log: Callable[[str], None] = print,
+    version: str = "1.0.0",
 ) -> dict[str, Any]:
-    """Train, choose the threshold on the held-out files, export the ONNX graph and draft its model card."""
+    """Train, choose the threshold on the held-out files, export the ONNX graph and draft its model card
+    (``version``). Resumable: the state after each epoch is kept in ``RUN/checkpoint.pt`` and a run with the
+    same config goes on from there."""
     from tqdm import tqdm
 
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -301,8 +322,21 @@ def train_liveness(
     images, labels = bank["images"], bank["attack"].astype(np.float32)
     history = []
     held_bank = {name: values[held_rows] for name, values in bank.items()}
-    bar = tqdm(total=steps, desc="liveness", unit="step", dynamic_ncols=True)
-    for epoch in range(config.epochs):
+    checkpoint = run_dir / "checkpoint.pt"
+    first = 0
+    if checkpoint.is_file():
+        state = torch.load(checkpoint, weights_only=False)
+        if state["config"] == asdict(config):
+            net.load_state_dict(state["net"])
+            optimiser.load_state_dict(state["optimiser"])
+            schedule.load_state_dict(state["schedule"])
+            rng.bit_generator.state = state["rng"]
+            history, first = state["history"], state["epoch"]
+            log(f"resuming after epoch {first} from {checkpoint}")
+        else:
+            log(f"{checkpoint} was made with other settings: starting afresh")
+    bar = tqdm(total=steps, initial=first * (len(train_rows) // config.batch), desc="liveness", unit="step")
+    for epoch in range(first, config.epochs):
         net.train()
         order = rng.permutation(train_rows)
         losses = []
@@ -324,6 +358,18 @@ def train_liveness(
         auc = roc_auc(held_bank["attack"].astype(bool), scores)
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "held_out_auc": auc})
         log(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}, held-out AUC {auc:.4f}")
+        torch.save(
+            {
+                "config": asdict(config),
+                "net": net.state_dict(),
+                "optimiser": optimiser.state_dict(),
+                "schedule": schedule.state_dict(),
+                "rng": rng.bit_generator.state,
+                "history": history,
+                "epoch": epoch + 1,
+            },
+            checkpoint,
+        )
     bar.close()
     scores = predict(net, held_bank["images"], config.size)
     threshold = acer_threshold(scores, held_bank["kind"].tolist())
@@ -336,7 +382,7 @@ def train_liveness(
     train_sources = sorted({f.source for f in frames} - held)
     card = ModelCard(
         name=NAME,
-        version="1.0.0",
+        version=version,
         file=onnx_path.name,
         sha256=sha256_of(onnx_path),
         size_bytes=onnx_path.stat().st_size,
@@ -350,8 +396,7 @@ def train_liveness(
             "crops of the held-out train_real files; the middle of the widest run of thresholds that reach it. "
             "Set on simulated data only: no real presentation attack was seen.",
             calibrated_on=(f"held-out train_real files ({len(held)}), simulated attacks",),
-            command=f"unmask train-liveness {' '.join(config.inputs)} -o RUN --variants {config.variants} "
-            f"--epochs {config.epochs}",
+            command=training_command(config),
         ),
         description="Passive presentation-attack detection (print, screen replay, video replay) from one face crop "
         "with its context, trained on real faces against attacks simulated from them (unmask.forge.attacks).",
@@ -361,8 +406,7 @@ def train_liveness(
             "parameters": sum(p.numel() for p in net.parameters()),
         },
         training={
-            "command": f"unmask train-liveness {' '.join(config.inputs)} -o RUN --variants {config.variants} "
-            f"--epochs {config.epochs}",
+            "command": training_command(config),
             "config": asdict(config),
             "unmask_version": __version__,
             "frames": {
