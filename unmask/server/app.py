@@ -84,6 +84,23 @@ _ERRORS = {
 }
 
 
+# The OpenAPI body of an upload (the file in the multipart field 'file'), for the endpoints that take one.
+FILE_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"description": _ERRORS[code]} for code in codes}
 
@@ -214,20 +231,7 @@ def create_app(
         description="Send the file as multipart/form-data in the field 'file'. The scan runs in the background; "
         "follow it at the returned id.",
         responses=_errors(400, 401, 408, 413, 415, 422, 429, 503),
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "multipart/form-data": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["file"],
-                            "properties": {"file": {"type": "string", "format": "binary"}},
-                        }
-                    }
-                },
-            }
-        },
+        openapi_extra=FILE_UPLOAD_BODY,
     )
     async def create_scan(request: Request, owner: str | None = Depends(check_token)) -> JSONResponse:
         client = _client(request)
@@ -348,20 +352,7 @@ def create_app(
         "it answers in the query parameter 'challenge' (none: the passive and deepfake cues only). The check runs "
         "at once and its result comes back; nothing of it is stored.",
         responses=_errors(400, 401, 408, 413, 415, 422, 429, 503),
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "multipart/form-data": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["file"],
-                            "properties": {"file": {"type": "string", "format": "binary"}},
-                        }
-                    }
-                },
-            }
-        },
+        openapi_extra=FILE_UPLOAD_BODY,
     )
     async def check_liveness(
         request: Request,
