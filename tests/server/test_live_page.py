@@ -43,8 +43,8 @@ def run_check(y4m: Path, make_app, live_server, scanner) -> tuple[str, str, dict
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={y4m}",
     )
-    # The passive model is off here: this test is about the page, the challenge and the deepfake scan.
-    app = make_app(liveness_challenge=TURNS, checker_factory=lambda key: LiveChecker(scanner, passive=False, key=key))
+    # Every cue as shipped: the challenge, the passive model (unmask-live) and the deepfake scan.
+    app = make_app(liveness_challenge=TURNS, checker_factory=lambda key: LiveChecker(scanner, key=key))
     try:
         with live_server(app) as url:
             browser.get(url + "/live")
@@ -67,6 +67,7 @@ def test_a_real_clip_that_turns_as_asked_passes_the_check(shared_data, tmp_path,
     verdict, text, _ = run_check(y4m, make_app, live_server, scanner)
     assert verdict == "live", text
     assert text.startswith("A live person (Active challenge)") and "Deepfake scan: passed" in text
+    assert "Passive" in text and "not applied" not in text.split("Passive", 1)[1].split("\n", 1)[0]
 
 
 def test_a_still_photo_looped_as_a_video_fails(media, tmp_path, make_app, live_server, scanner):
