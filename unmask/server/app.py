@@ -234,6 +234,14 @@ def create_app(
         openapi_extra=FILE_UPLOAD_BODY,
     )
     async def create_scan(request: Request, owner: str | None = Depends(check_token)) -> JSONResponse:
+        async with admitted(request) as client:
+            return await accept(request, client, owner or DEFAULT_OWNER)
+
+    @asynccontextmanager
+    async def admitted(request: Request) -> AsyncIterator[str]:
+        """The caller's client key while the upload gate holds a place for its upload (the client's uploads in
+        progress and its stored active scans against the per-client cap; all uploads against the global one);
+        the gate's refusal as its HTTP status otherwise. Both upload endpoints come in through here."""
         client = _client(request)
         stored = await run_in_threadpool(store.active, client)
         try:
@@ -241,7 +249,7 @@ def create_app(
         except UploadError as err:
             raise HTTPException(err.status, err.message, headers=err.headers) from None
         try:
-            return await accept(request, client, owner or DEFAULT_OWNER)
+            yield client
         finally:
             gate.leave(client)
 
@@ -358,30 +366,25 @@ def create_app(
         request: Request,
         challenge: str | None = Query(None, max_length=4096, description="the token from /v1/liveness/challenges"),
     ) -> dict[str, Any]:
-        client = _client(request)
-        stored = await run_in_threadpool(store.active, client)
-        try:
-            gate.enter(client, stored)
-        except UploadError as err:
-            raise HTTPException(err.status, err.message, headers=err.headers) from None
         path = media_dir / f"live-{uuid.uuid4().hex}"
-        try:
-            media_dir.mkdir(parents=True, exist_ok=True)
+        async with admitted(request):
             try:
-                upload = await receive_upload(request, path, settings)
-            except UploadError as err:
-                raise HTTPException(err.status, err.message, headers={"Connection": "close", **err.headers}) from None
-            except ClientDisconnect:
-                return JSONResponse({"detail": "the client went away during the upload"}, status_code=400)
-            try:
-                await run_in_threadpool(probe, path, settings.limits)
-            except MediaError as err:
-                raise HTTPException(422, str(err).replace(str(path), upload.filename)) from None
-            result = await run_in_threadpool(desk.check, path, challenge, upload.filename)
-            return result.to_dict()
-        finally:
-            path.unlink(missing_ok=True)
-            gate.leave(client)
+                media_dir.mkdir(parents=True, exist_ok=True)
+                try:
+                    upload = await receive_upload(request, path, settings)
+                except UploadError as err:
+                    headers = {"Connection": "close", **err.headers}
+                    raise HTTPException(err.status, err.message, headers=headers) from None
+                except ClientDisconnect:
+                    return JSONResponse({"detail": "the client went away during the upload"}, status_code=400)
+                try:
+                    await run_in_threadpool(probe, path, settings.limits)
+                except MediaError as err:
+                    raise HTTPException(422, str(err).replace(str(path), upload.filename)) from None
+                result = await run_in_threadpool(desk.check, path, challenge, upload.filename)
+                return result.to_dict()
+            finally:
+                path.unlink(missing_ok=True)
 
     app.include_router(live)
 
