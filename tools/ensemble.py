@@ -70,29 +70,21 @@ def average(first: Path, second: Path) -> onnx.ModelProto:
 
 
 def held_out_auc(run: Path, sessions: dict[str, onnxruntime.InferenceSession]) -> dict[str, float]:
-    """AUC of RUN's held-out crops against forgeries of them (RUN's autoencoder, its seed), for each session."""
+    """AUC of RUN's held-out crops against forgeries of them, the very pairs its training validated on (RUN's
+    autoencoder, its seed: :func:`unmask.train.loop.validation_pairs`), for each session."""
     from unmask.evaluate.metrics import roc_auc
-    from unmask.forge.forgeries import weights_with
     from unmask.forge.sources import load_crops, split_by_source
     from unmask.train.autoencoder import load_reconstructor
     from unmask.train.config import TrainConfig
-    from unmask.train.data import make_pairs
+    from unmask.train.loop import validation_pairs
 
     train_json = json.loads((run / "train.json").read_text(encoding="utf-8"))
     config = TrainConfig(**train_json["config"])
     _, held = split_by_source(load_crops([Path(folder) for folder in train_json["data"]]))
     reconstruct = load_reconstructor(run / "autoencoder.pt")
-    rng = np.random.default_rng([config.seed, 2])
     scores: dict[str, list[np.ndarray]] = {name: [] for name in sessions}
     labels = []
-    for start in range(0, len(held), config.batch):
-        images, batch_labels, _ = make_pairs(
-            held[start : start + config.batch],
-            rng,
-            reconstruct,
-            weights=weights_with(config.rerender),
-            paired=config.history == "paired",
-        )
+    for images, batch_labels in validation_pairs(held, config, reconstruct):
         batch = np.ascontiguousarray(images.numpy().astype(np.float32))
         for name, session in sessions.items():
             scores[name].append(session.run(["fake_probability"], {INPUT: batch})[0])

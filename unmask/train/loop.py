@@ -14,7 +14,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -92,22 +92,32 @@ def loss_of(model: Detector, batch: tuple[torch.Tensor, ...], config: TrainConfi
     return {"loss": classify + config.map_weight * locate, "classify": classify, "locate": locate}
 
 
-@torch.no_grad()
-def validate(
-    model: Detector, crops: list[Crop], config: TrainConfig, device: torch.device, reconstruct: Reconstructor | None
-) -> dict[str, float]:
-    """AUC of held-out real crops against forgeries of them (fixed seed), with the usual augmentations."""
-    model.eval()
+def validation_pairs(
+    crops: list[Crop], config: TrainConfig, reconstruct: Reconstructor | None
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """The held-out check's batches: images (2N x 3 x H x W, 0..255) and labels of each held-out real crop and a
+    forgery of it, made with the run's forgery kinds and laundering from a fixed seed, so that every reading of a
+    run's held-out AUC (training's, and any other detector scored against the same pairs) sees the same pairs."""
     rng = np.random.default_rng([config.seed, 2])
-    scores, labels = [], []
     for start in range(0, len(crops), config.batch):
-        images, batch_labels, _ = make_pairs(
+        images, labels, _ = make_pairs(
             crops[start : start + config.batch],
             rng,
             reconstruct,
             weights=weights_with(config.rerender),
             paired=config.history == "paired",
         )
+        yield images, labels
+
+
+@torch.no_grad()
+def validate(
+    model: Detector, crops: list[Crop], config: TrainConfig, device: torch.device, reconstruct: Reconstructor | None
+) -> dict[str, float]:
+    """AUC of held-out real crops against forgeries of them (:func:`validation_pairs`)."""
+    model.eval()
+    scores, labels = [], []
+    for images, batch_labels in validation_pairs(crops, config, reconstruct):
         logits, _ = model(images.to(device))
         scores.append(torch.sigmoid(logits).cpu().numpy())
         labels.append(batch_labels.numpy())
