@@ -1,6 +1,5 @@
 """Two detectors as one ONNX graph (tools/ensemble.py, loaded from its path: tools/ is not a package)."""
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -10,15 +9,10 @@ onnx = pytest.importorskip("onnx", reason="onnx is in the train extra")
 import onnxruntime  # noqa: E402
 from onnx import helper, numpy_helper  # noqa: E402
 
-TOOL = Path(__file__).resolve().parents[2] / "tools" / "ensemble.py"
-
 
 @pytest.fixture(scope="module")
-def ensemble():
-    spec = importlib.util.spec_from_file_location("ensemble", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def ensemble(load_tool):
+    return load_tool("ensemble")
 
 
 def detector(path: Path, gain: float) -> Path:

@@ -1,23 +1,16 @@
 """The rule that decides whether the temporal branch runs by default, and the limitations written into its card
 (tools/ship_temporal.py, loaded from its path: tools/ is not a package)."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 from unmask.models import Threshold, load_card
 
-TOOL = Path(__file__).resolve().parents[2] / "tools" / "ship_temporal.py"
-
 
 @pytest.fixture(scope="module")
-def ship():
-    spec = importlib.util.spec_from_file_location("ship_temporal", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def ship(load_tool):
+    return load_tool("ship_temporal")
 
 
 def group(fused, blend, animation):
