@@ -1,12 +1,13 @@
 """Per family of fakes, side by side: the dev set's fakes grouped as the detector-v2 issue groups them, each
 against the same real files, for every detector in one or more `unmask eval` folders (their scores.jsonl).
 
-    python tools/families.py runs/blend-v1/dev-eval runs/blend-v2/dev-eval [--threshold NAME=T ...] [--json OUT]
-        [--bootstrap 2000]
+    python tools/families.py runs/blend-v1/dev-eval runs/blend-v2/dev-eval [--threshold NAME=T ...]
+        [--video-threshold NAME=T ...] [--json OUT] [--bootstrap 2000]
 
 The families are those of :mod:`unmask.evaluate.families`. For each: AUC, the share of fakes caught at 1%
 and at 5% false alarms (per file, on that family's reals), and, where a threshold is given (the detector's
-shipped one), the fakes and reals it calls fake.
+shipped one), the fakes and reals it calls fake; a video threshold, where given, calls the video families
+(swap, re-rendered) instead.
 """
 
 from __future__ import annotations
@@ -19,17 +20,26 @@ from pathlib import Path
 from unmask.evaluate.families import auc_difference, family_metrics
 
 
+def named_values(items: list[str]) -> dict[str, float]:
+    """``NAME=T`` arguments as a dict."""
+    out = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        out[name] = float(value)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="+", type=Path, help="unmask eval output folders")
     parser.add_argument("--threshold", action="append", default=[], metavar="NAME=T", help="a detector's threshold")
+    parser.add_argument(
+        "--video-threshold", action="append", default=[], metavar="NAME=T", help="a detector's video threshold"
+    )
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N", help="AUC differences from the first detector")
     args = parser.parse_args(argv)
-    thresholds = {}
-    for item in args.threshold:
-        name, _, value = item.partition("=")
-        thresholds[name] = float(value)
+    thresholds, videos = named_values(args.threshold), named_values(args.video_threshold)
     table = {}
     loaded = {}
     for folder in args.folders:
@@ -41,7 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         detectors = [key for key in records[0] if isinstance(records[0][key], dict) and "video" in records[0][key]]
         for detector in detectors:
             name = f"{folder.name if folder.name != 'dev-eval' else folder.parent.name}:{detector}"
-            table[name] = family_metrics(records, detector, thresholds.get(name, thresholds.get(detector)))
+            table[name] = family_metrics(
+                records,
+                detector,
+                thresholds.get(name, thresholds.get(detector)),
+                videos.get(name, videos.get(detector)),
+            )
             loaded[name] = (records, detector)
     header = ("detector", "family", "fakes", "reals", "AUC", "TPR@1%", "TPR@5%")
     print("{:44s} {:11s} {:>5s} {:>5s} {:>6s} {:>7s} {:>7s}  flagged".format(*header))

@@ -36,7 +36,18 @@ def dev_run(shared_data, tmp_path_factory):
 
 def test_output_holds_every_field(dev_run):
     subset, out, metrics, records, scanner = dev_run
-    assert set(metrics) == {"dataset", "unmask_version", "thresholds", "protocol", "bootstrap", "groups"}
+    assert set(metrics) == {
+        "dataset",
+        "unmask_version",
+        "thresholds",
+        "video_thresholds",
+        "protocol",
+        "bootstrap",
+        "groups",
+    }
+    # The shipped card calls videos at a threshold of their own.
+    assert metrics["video_thresholds"]["unmask"] == scanner.video_threshold != scanner.threshold
+    assert metrics["groups"]["all"]["unmask"]["video_threshold"] == scanner.video_threshold
     # With the temporal branch on (as the shipped card says), each branch is also measured alone.
     branches = {"unmask:blend", "unmask:animation"} if scanner.temporal is not None else set()
     assert set(metrics["thresholds"]) == {"unmask", "mesonet", *branches}

@@ -36,6 +36,14 @@ def test_each_family_is_scored_against_its_reals():
     assert "fakes_flagged" not in family_metrics(RECORDS)["swap"]
 
 
+def test_a_video_threshold_calls_the_video_families_and_leaves_the_photos_alone():
+    metrics = family_metrics(RECORDS, threshold=0.95, video_threshold=0.45)
+    swap, rerendered, composites = metrics["swap"], metrics["rerendered"], metrics["composites"]
+    assert (swap["fakes_flagged"], swap["reals_flagged"]) == (1, 1)  # a.mp4 (0.9); r1 (0.5)
+    assert rerendered["fakes_flagged"] == 1  # d.gif (0.7)
+    assert (composites["fakes_flagged"], composites["reals_flagged"]) == (0, 0)  # photos at 0.95
+
+
 def test_kinds_follow_the_file_name():
     assert [kind_of(k) for k in ("a.JPG", "b.png", "c.gif", "d.mp4", "e.webm")] == [
         "image",

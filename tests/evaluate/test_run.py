@@ -109,3 +109,24 @@ def test_labels_are_checked(tmp_path):
         read_labels(tmp_path / "empty.csv")
     with pytest.raises(UnmaskError, match=r"(?i)no such file"):
         read_labels(tmp_path / "missing.csv")
+
+
+def test_videos_are_called_at_the_video_threshold_and_photos_and_frames_at_the_threshold():
+    def record(key, label, score):
+        return {"key": key, "group": "g", "label": label, "method": "m", "verdict": "real",
+                "unmask": {"video": score, "frames": [score]}}  # fmt: skip
+
+    records = [
+        record("real.mp4", "real", 0.5),
+        record("fake.mp4", "fake", 0.6),
+        record("real.jpg", "real", 0.5),
+        record("fake.jpg", "fake", 0.6),
+    ]
+    groups = eval_run.summarise(records, {"unmask": 0.9}, replicates=0, video_thresholds={"unmask": 0.55})
+    ours = groups["all"]["unmask"]
+    assert ours["threshold"] == 0.9 and ours["video_threshold"] == 0.55
+    called = ours["video"]["at_threshold"]
+    assert (called["true_fake"], called["false_fake"], called["false_real"]) == (1, 0, 1)  # fake.mp4 only
+    assert ours["frame"]["at_threshold"]["true_fake"] == 0  # frames at 0.9
+    plain = eval_run.summarise(records, {"unmask": 0.9}, replicates=0)["all"]["unmask"]
+    assert plain["video"]["at_threshold"]["true_fake"] == 0 and "video_threshold" not in plain

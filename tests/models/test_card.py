@@ -122,6 +122,32 @@ def test_the_threshold_keeps_how_it_was_set():
     assert card.threshold != 0.25  # replace() copies
 
 
+def test_a_video_threshold_is_kept_apart_from_the_photo_threshold(tmp_path):
+    from unmask.models import Threshold
+
+    card = load_card()
+    plain = card.replace(video_threshold=None)
+    assert plain.video_threshold == plain.threshold_for("video") == plain.threshold_for("image") == plain.threshold
+    assert "video_threshold" not in plain.to_dict()
+    both = card.replace(video_threshold=Threshold(0.4, "for a test", ("somewhere/",), "cmd", {"real_videos": 67}))
+    assert (
+        both.threshold_for("video") == 0.4
+        and both.threshold_for("image") == both.threshold_for("array") == card.threshold
+    )
+    saved = both.save(tmp_path / "card.json")
+    again = load_card(saved.path)
+    assert again.video_threshold == 0.4 and again.video_operating_point == both.video_operating_point
+    assert again.to_dict()["video_threshold"] == {
+        "value": 0.4,
+        "rule": "for a test",
+        "calibrated_on": ["somewhere/"],
+        "real_videos": 67,
+        "command": "cmd",
+    }
+    with pytest.raises(ModelError, match="threshold must be between 0 and 1"):
+        load_card(copy_card(tmp_path, video_threshold={"value": -0.1}))
+
+
 def test_the_registry_loads_shipped_models_by_name():
     from unmask.models import available, load
     from unmask.models.temporal import TemporalClassifier

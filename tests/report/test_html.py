@@ -9,7 +9,7 @@ import pytest
 
 from unmask.errors import UnmaskError
 from unmask.media import Sampling
-from unmask.models import FakeClassifier, ModelCard, load_card
+from unmask.models import FakeClassifier, ModelCard, Threshold, load_card
 from unmask.report import Provenance, TrackPicture, render_report, write_report
 from unmask.report.html import CREDENTIALS_ARE_NOT_TRUTH, NO_CREDENTIALS_PROVE_NOTHING, PICTURES_LEFT_OUT, headline
 from unmask.verdict import Cue, FaceScore, FrameScore, Scanner, ScanResult, Track, scan_schema
@@ -180,6 +180,18 @@ def test_card_training_data_limitations_and_a_chosen_threshold_are_shown():
     assert "Real faces <A> (licence: CC-BY-4.0)" in text and "Misses whole-face synthesis" in text
     assert f"The threshold of 0.3 was chosen for this scan; the model card's is {card.threshold:g}." in text
     assert "on 2030-01-02 03:04:05 UTC" in text
+
+
+def test_a_video_decided_at_the_cards_video_threshold_is_not_a_chosen_threshold():
+    shipped = load_card()
+    card = shipped.replace(video_threshold=Threshold(0.6, "at most 2% of real videos, for a test"))
+    video = sample_result("real", 0.2, 0.6, kind="video", path="/clips/a.mp4")
+    text = html.unescape(render_report(video.to_dict(), None, card))
+    assert "was chosen for this scan" not in text
+    assert "Threshold of videos" in text and "0.6 (rule: at most 2% of real videos, for a test)" in text
+    photo = sample_result("real", 0.2, 0.6)  # a photo at the video threshold: chosen, against the photo threshold
+    text = html.unescape(render_report(photo.to_dict(), None, card))
+    assert f"The threshold of 0.6 was chosen for this scan; the model card's is {card.threshold:g}." in text
 
 
 def test_provenance_section_says_what_the_credentials_claim():

@@ -11,6 +11,7 @@ from mediagen import crowd, pan
 from unmask.faces import FaceAnalyzer
 from unmask.forge import self_blend
 from unmask.media import Sampling, write_video
+from unmask.models import FakeClassifier, Threshold
 from unmask.verdict import SCHEMA_VERSION, Scanner, ScanResult, on_scale, scan_schema
 from unmask.verdict.scanner import SPEECH_OFF, TEMPORAL_OFF
 
@@ -143,6 +144,19 @@ def test_threshold_override_flips_the_verdict(media):
     assert data["verdict"] == "fake" and data["threshold"] == 0.0
 
 
+def test_a_video_is_decided_at_the_cards_video_threshold_and_a_photo_at_its_threshold(scanner, media):
+    card = scanner.classifier.card.replace(video_threshold=Threshold(0.0, "every video is fake, for a test"))
+    assert card.threshold_for("video") == 0.0 and card.threshold_for("image") == card.threshold > 0
+    ours = Scanner(FakeClassifier(card), sampling=Sampling(count=4), speech=False)
+    video = valid(ours.scan(media / "single_face.mp4"))
+    assert video["verdict"] == "fake" and video["threshold"] == 0.0
+    photo = valid(ours.scan(media / "astronaut.jpg"))
+    assert photo["verdict"] == "real" and photo["threshold"] == pytest.approx(card.threshold, abs=1e-6)
+    # A threshold passed in decides both.
+    given = Scanner(FakeClassifier(card), sampling=Sampling(count=4), speech=False, threshold=0.9)
+    assert given.scan(media / "single_face.mp4").threshold == given.scan(media / "astronaut.jpg").threshold == 0.9
+
+
 @pytest.fixture(scope="module")
 def both_branches():
     return Scanner(temporal=True)
@@ -167,9 +181,11 @@ def test_a_video_track_gets_both_cues_and_scores_the_higher(both_branches, media
     assert animation["applied"] and 0 <= animation["probability"] <= 1 and animation["reason"] is None
     assert track["score"] == pytest.approx(max(blend["score"], animation["score"]), abs=1e-4)
     assert blend["score"] == pytest.approx(np.mean([f["score"] for f in track["frames"]]), abs=1e-3)
+    # On the scale of the threshold this video was decided at: the card's video threshold.
     threshold = scanner.temporal.threshold
+    assert result.threshold == scanner.video_threshold == scanner.threshold_for("video")
     assert animation["score"] == pytest.approx(
-        on_scale(animation["probability"], threshold, scanner.threshold), abs=1e-3
+        on_scale(animation["probability"], threshold, result.threshold), abs=1e-3
     )
 
 

@@ -53,19 +53,24 @@ def family_scores(records: list[dict[str, Any]], detector: str = "unmask") -> di
 
 
 def family_metrics(
-    records: list[dict[str, Any]], detector: str = "unmask", threshold: float | None = None
+    records: list[dict[str, Any]],
+    detector: str = "unmask",
+    threshold: float | None = None,
+    video_threshold: float | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Per family: fakes, reals, AUC, TPR at 1% and 5% FPR, and at ``threshold`` the fakes and reals flagged."""
+    """Per family: fakes, reals, AUC, TPR at 1% and 5% FPR, and at ``threshold`` the fakes and reals flagged
+    (the video families at ``video_threshold`` where given)."""
     out = {}
     for family, (labels, scores) in family_scores(records, detector).items():
+        at = video_threshold if video_threshold is not None and FAMILIES[family][1] == "video" else threshold
         row: dict[str, Any] = {"fakes": int(labels.sum()), "reals": int((labels == 0).sum())}
         if row["fakes"] and row["reals"]:
             row["auc"] = round(roc_auc(labels, scores), 4)
             row["tpr_at_1pct_fpr"] = round(tpr_at_fpr(labels, scores, 0.01), 4)
             row["tpr_at_5pct_fpr"] = round(tpr_at_fpr(labels, scores, 0.05), 4)
-            if threshold is not None:
-                row["fakes_flagged"] = int((scores[labels == 1] >= threshold).sum())
-                row["reals_flagged"] = int((scores[labels == 0] >= threshold).sum())
+            if at is not None:
+                row["fakes_flagged"] = int((scores[labels == 1] >= at).sum())
+                row["reals_flagged"] = int((scores[labels == 0] >= at).sum())
         out[family] = row
     return out
 

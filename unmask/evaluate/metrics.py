@@ -93,8 +93,8 @@ def tpr_at_fpr(labels: np.ndarray, scores: np.ndarray, max_fpr: float) -> float:
     return float(tpr[fpr <= max_fpr + 1e-12].max())
 
 
-def confusion(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float | int]:
-    """Counts and accuracy when scores at or above ``threshold`` are called fake."""
+def confusion(labels: np.ndarray, scores: np.ndarray, threshold: float | np.ndarray) -> dict[str, float | int]:
+    """Counts and accuracy when scores at or above ``threshold`` (one value, or one per score) are called fake."""
     labels, scores = _arrays(labels, scores)
     called = scores >= threshold
     counts = {

@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from unmask import __version__
 from unmask.evaluate.datasets import Item
+from unmask.evaluate.families import kind_of
 from unmask.evaluate.metrics import (
     average_precision,
     bootstrap_ci,
@@ -143,9 +144,14 @@ def score_item(scanner: Scanner, item: Item, peers: list[Peer]) -> dict[str, Any
 
 
 def _level(
-    labels: np.ndarray, scores: np.ndarray, clusters: np.ndarray, threshold: float | None, replicates: int
+    labels: np.ndarray,
+    scores: np.ndarray,
+    clusters: np.ndarray,
+    threshold: float | np.ndarray | None,
+    replicates: int,
 ) -> dict[str, Any]:
-    """Every metric of one level (videos or frames), with bootstrap intervals over videos."""
+    """Every metric of one level (videos or frames), with bootstrap intervals over videos; the calls at
+    ``threshold`` (one value, or one per score)."""
     out: dict[str, Any] = {"n": len(labels), "real": int((~labels).sum()), "fake": int(labels.sum())}
     for name, metric in (("auc", roc_auc), ("ap", average_precision), ("eer", equal_error_rate)):
         out[name] = _number(metric(labels, scores))
@@ -165,12 +171,23 @@ def _number(value: float) -> float | None:
     return None if value is None or np.isnan(value) else round(float(value), 6)
 
 
-def _summary(records: list[dict[str, Any]], detector: str, threshold: float | None, replicates: int) -> dict:
-    """One detector on a set of files: counts, the video level (one score per file: its worst usable track)
-    and the frame level (the highest face score of each sampled frame)."""
+def _summary(
+    records: list[dict[str, Any]],
+    detector: str,
+    threshold: float | None,
+    replicates: int,
+    video_threshold: float | None = None,
+) -> dict:
+    """One detector on a set of files: counts, the video level (one score per file: its worst usable track;
+    a video file called at ``video_threshold`` where given, every other file at ``threshold``) and the frame
+    level (the highest face score of each sampled frame, called at ``threshold``)."""
     scored = [r for r in records if r[detector]["video"] is not None]
     labels = np.array([r["label"] == "fake" for r in scored], dtype=bool)
     videos = np.array([r[detector]["video"] for r in scored], dtype=np.float64)
+    per_file: float | np.ndarray | None = threshold
+    if threshold is not None and video_threshold is not None:
+        is_video = np.array([kind_of(r["key"]) == "video" for r in scored], dtype=bool)
+        per_file = np.where(is_video, video_threshold, threshold)
     counts = [len(r[detector]["frames"]) for r in scored]
     frame_labels = np.repeat(labels, counts)
     frames = np.concatenate([r[detector]["frames"] for r in scored] or [[]]).astype(np.float64)
@@ -178,7 +195,8 @@ def _summary(records: list[dict[str, Any]], detector: str, threshold: float | No
         "files": len(records),
         "scored_files": len(scored),
         "threshold": threshold,
-        "video": _level(labels, videos, np.arange(len(scored)), threshold, replicates),
+        **({"video_threshold": video_threshold} if video_threshold is not None else {}),
+        "video": _level(labels, videos, np.arange(len(scored)), per_file, replicates),
         "frame": _level(frame_labels, frames, np.repeat(np.arange(len(scored)), counts), threshold, replicates),
     }
     real, fake = videos[~labels], videos[labels]
@@ -204,12 +222,20 @@ def groups_of(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def summarise(
-    records: list[dict[str, Any]], thresholds: dict[str, float | None], replicates: int = 1000
+    records: list[dict[str, Any]],
+    thresholds: dict[str, float | None],
+    replicates: int = 1000,
+    video_thresholds: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Metrics per group (see :func:`groups_of`) for unmask and each peer (``thresholds`` names each detector
-    with the threshold its calls are counted at, or None)."""
+    with the threshold its calls are counted at, or None; ``video_thresholds`` those that call videos at
+    another, see :func:`video_thresholds_of`)."""
+    videos = video_thresholds or {}
     return {
-        name: {detector: _summary(rows, detector, threshold, replicates) for detector, threshold in thresholds.items()}
+        name: {
+            detector: _summary(rows, detector, threshold, replicates, videos.get(detector))
+            for detector, threshold in thresholds.items()
+        }
         | {"not_applicable": sum(r["verdict"] == "not_applicable" for r in rows)}
         | {"errors": sum(r["verdict"] == "error" for r in rows)}
         for name, rows in groups_of(records).items()
@@ -222,6 +248,17 @@ def thresholds_of(scanner: Scanner, peers: list[Peer]) -> dict[str, float | None
     if scanner.temporal is not None:
         ours |= {BLEND: scanner.threshold, ANIMATION: scanner.temporal.threshold}
     return ours | {peer.name: getattr(peer, "threshold", None) for peer in peers}
+
+
+def video_thresholds_of(scanner: Scanner) -> dict[str, float]:
+    """The detectors that call a video at another threshold than a photo (the card's video threshold): unmask
+    and, with the temporal branch on, its frame branch alone; empty when the two thresholds are one."""
+    if scanner.video_threshold == scanner.threshold:
+        return {}
+    ours = {"unmask": scanner.video_threshold}
+    if scanner.temporal is not None:
+        ours[BLEND] = scanner.video_threshold
+    return ours
 
 
 def _read_cache(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
@@ -309,9 +346,10 @@ def evaluate(
         "dataset": dataset,
         "unmask_version": __version__,
         "thresholds": thresholds_of(scanner, peers),
+        "video_thresholds": video_thresholds_of(scanner),
         "protocol": proto,
         "bootstrap": {"replicates": replicates, "level": 0.95, "resampled": "files (all frames of a file together)"},
-        "groups": summarise(records, thresholds_of(scanner, peers), replicates),
+        "groups": summarise(records, thresholds_of(scanner, peers), replicates, video_thresholds_of(scanner)),
     }
     (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     return metrics, records

@@ -35,6 +35,11 @@ def _with_ci(level: dict[str, Any], name: str) -> str:
     return text
 
 
+def video_threshold(metrics: dict[str, Any], detector: str = "unmask") -> float | None:
+    """The threshold ``detector`` calls videos at in ``metrics``: its video threshold where it has one."""
+    return (metrics.get("video_thresholds") or {}).get(detector, metrics["thresholds"].get(detector))
+
+
 def detectors_of(metrics: dict[str, Any]) -> list[str]:
     return list(metrics["thresholds"])
 
@@ -102,8 +107,11 @@ def summary_text(metrics: dict[str, Any]) -> str:
 def protocol_text(metrics: dict[str, Any]) -> str:
     proto = metrics["protocol"]
     model = proto["model"]
+    videos = metrics.get("video_thresholds") or {}
     thresholds = ", ".join(
-        f"{name} {value:.4f}" if value is not None else f"{name} none" for name, value in metrics["thresholds"].items()
+        (f"{name} {value:.4f}" if value is not None else f"{name} none")
+        + (f" (videos {videos[name]:.4f})" if name in videos else "")
+        for name, value in metrics["thresholds"].items()
     )
     laundering = f"; laundering {proto['laundering']}" if proto.get("laundering") else ""
     boot = metrics.get("bootstrap", {})
@@ -256,7 +264,7 @@ def write_summary(
         ),
         (
             "Per-video timelines (unmask)",
-            plot_timelines(records, metrics["thresholds"]["unmask"], out_dir / "timelines.png"),
+            plot_timelines(records, video_threshold(metrics), out_dir / "timelines.png"),
         ),
     ]
     if ladder is not None:

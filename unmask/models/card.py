@@ -8,9 +8,10 @@ train-temporal``) and by the tools that ship a model (``tools/ship_model.py``, `
 The fields unmask relies on at run time are ``name``, ``version``, ``file``, ``sha256`` (of the ONNX file,
 checked when it loads), ``kind`` (``frame``, ``temporal`` or ``liveness``), ``contract`` (the
 :class:`~unmask.faces.align.CropContract` its crops are made with), ``threshold`` (the score at and above which
-a face is called fake) and, for temporal models, ``features_version``, ``window`` and ``step_s``. The rest (the
-training data with the licence and NOTICE of each source, the dev metrics and the commands that measured them,
-the limitations) is for people.
+a face is called fake), ``video_threshold`` (where the card has one: the threshold a video's score is compared
+with instead, since a video scores the mean of a face track over many frames and a photo one face) and, for
+temporal models, ``features_version``, ``window`` and ``step_s``. The rest (the training data with the licence
+and NOTICE of each source, the dev metrics and the commands that measured them, the limitations) is for people.
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ class ModelCard:
     contract: CropContract
     operating_point: Threshold
     kind: str = "frame"
+    # Where set, the threshold of videos (a face track's mean over its frames); photos keep ``operating_point``.
+    video_operating_point: Threshold | None = None
     size_bytes: int | None = None
     description: str = ""
     architecture: Mapping[str, Any] = field(default_factory=dict)
@@ -173,6 +176,16 @@ class ModelCard:
         return float(self.operating_point.value)
 
     @property
+    def video_threshold(self) -> float:
+        """The threshold of videos: the card's ``video_threshold`` where it has one, else :attr:`threshold`."""
+        point = self.video_operating_point
+        return float(point.value) if point is not None else self.threshold
+
+    def threshold_for(self, kind: str | None) -> float:
+        """The threshold a scan of ``kind`` (``video``, ``image``, ``array``) is decided at."""
+        return self.video_threshold if kind == "video" else self.threshold
+
+    @property
     def weights(self) -> Path:
         return (self.path.parent if self.path is not None else WEIGHTS) / self.file
 
@@ -181,16 +194,18 @@ class ModelCard:
         return {"name": self.name, "version": self.version, "sha256": self.sha256}
 
     def replace(self, **changes: Any) -> ModelCard:
-        """A copy with ``changes`` (field names as in the dataclass; ``threshold`` may be a :class:`Threshold`)."""
-        if "threshold" in changes:
-            changes["operating_point"] = changes.pop("threshold")
+        """A copy with ``changes`` (field names as in the dataclass; ``threshold`` and ``video_threshold`` may be
+        :class:`Threshold` objects)."""
+        for key, field_name in _THRESHOLDS.items():
+            if key in changes:
+                changes[field_name] = changes.pop(key)
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         """The card as its JSON holds it: the set fields in a fixed order, empty optional ones left out."""
         out: dict[str, Any] = {}
         for key in _ORDER:
-            value = getattr(self, "operating_point" if key == "threshold" else key)
+            value = getattr(self, _THRESHOLDS.get(key, key))
             if key == "kind" and value == "frame":
                 continue
             if value is None or (not value and isinstance(value, str | tuple | Mapping)):
@@ -212,7 +227,7 @@ class ModelCard:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: Path | None = None) -> ModelCard:
         """The card that ``data`` (parsed JSON) describes; ValueError/TypeError/KeyError when it is not one."""
-        names = {item.name for item in dataclasses.fields(cls)} - {"path", "operating_point"} | {"threshold"}
+        names = {item.name for item in dataclasses.fields(cls)} - {"path", *_THRESHOLDS.values()} | set(_THRESHOLDS)
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValueError(f"unknown fields {', '.join(unknown)}")
@@ -220,6 +235,9 @@ class ModelCard:
         # Cards written before ``kind`` existed: a temporal model is the one that names its features.
         values.setdefault("kind", "temporal" if "features_version" in values else "frame")
         values["operating_point"] = Threshold.from_dict(values.pop("threshold"))
+        if values.get("video_threshold") is not None:
+            values["video_operating_point"] = Threshold.from_dict(values.pop("video_threshold"))
+        values.pop("video_threshold", None)
         values["contract"] = CropContract(**values["contract"])
         for key in ("features", "features_read", "limitations"):
             if key in values:
@@ -247,11 +265,13 @@ class ModelCard:
 
 
 _REQUIRED = ("name", "version", "file", "sha256", "contract", "threshold")
+# The JSON keys of the thresholds and the fields that hold them.
+_THRESHOLDS = {"threshold": "operating_point", "video_threshold": "video_operating_point"}
 # The order of a card's fields in its JSON: identity, how it is fed, its threshold, then what is for people.
 _ORDER = (
     "name", "version", "file", "sha256", "size_bytes", "kind",
     "features_version", "features", "features_read", "window", "step_s", "input", "output",
-    "contract", "threshold", "description", "architecture",
+    "contract", "threshold", "video_threshold", "description", "architecture",
     "training", "metrics", "evaluation", "status", "limitations", "branches",
 )  # fmt: skip
 

@@ -164,16 +164,15 @@ def _verdict_section(scan: Scan, card: ModelCard) -> str:
         )
     threshold = card.data.get("threshold")
     judged = verdict in ("fake", "real")
-    chosen = abs(scan["threshold"] - round(card.threshold, 6)) > 1e-9  # the JSON holds 6 decimals of it
+    own = card.threshold_for(scan.get("kind"))  # the card's threshold for what was scanned
+    chosen = abs(scan["threshold"] - round(own, 6)) > 1e-9  # the JSON holds 6 decimals of it
     if judged and not chosen and isinstance(threshold, dict) and threshold.get("rule") == "provisional":
         notes.append(
             "This model's threshold is provisional: it has not yet been set on measured data, so treat the "
             "verdict as preliminary."
         )
     if judged and chosen:
-        notes.append(
-            f"The threshold of {scan['threshold']:g} was chosen for this scan; the model card's is {card.threshold:g}."
-        )
+        notes.append(f"The threshold of {scan['threshold']:g} was chosen for this scan; the model card's is {own:g}.")
     paragraphs = "".join(f"<p>{_e(note)}</p>" for note in notes)
     return (
         f'<section class="verdict {_e(verdict)}" id="verdict">'
@@ -534,6 +533,10 @@ def _model_section(card: ModelCard, scan: Scan) -> str:
         ("Weights SHA-256", f'<code class="hash">{_e(card.sha256)}</code>'),
         ("Threshold", _e(f"{card.threshold:g}" + (f" (rule: {rule})" if rule else ""))),
     ]
+    video = data.get("video_threshold") if isinstance(data.get("video_threshold"), dict) else {}
+    if video:
+        rule = video.get("rule")
+        rows.append(("Threshold of videos", _e(f"{card.video_threshold:g}" + (f" (rule: {rule})" if rule else ""))))
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
     training = data.get("training") if isinstance(data.get("training"), dict) else {}
     sources = _entries((training or {}).get("data", data.get("data")))

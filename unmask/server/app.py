@@ -399,6 +399,7 @@ def create_app(
             "version": __version__,
             "model": card.identity(),
             "threshold": card.threshold,
+            "video_threshold": card.video_threshold,
             "workers": settings.workers,
             "auth": bool(callers),
             "keep_media": settings.keep_media,

@@ -11,11 +11,11 @@ looked for (the robustness ladder launders frames with it).
 
 Each track carries its cues: ``blend`` (the frame branch: the mean of its frame scores) and, with the temporal
 branch on, ``animation``: its probability over the track's burst crops (at least 8), put on the verdict's scale
-by :func:`~unmask.verdict.result.on_scale` (its own threshold lands on the threshold in force: the card's, or the
-one passed in), so that either cue reaching its own threshold makes the track ``fake``; the track scores the higher
-of the two. ``temporal=True`` / ``False`` turns the branch on / off (or pass a
-:class:`~unmask.models.temporal.TemporalClassifier`); by default it runs when the shipped temporal model's card says
-so (``status.default``, with why and the figures).
+by :func:`~unmask.verdict.result.on_scale` (its own threshold lands on the threshold in force: the card's, for a
+video its video threshold where it has one, or the one passed in), so that either cue reaching its own threshold
+makes the track ``fake``; the track scores the higher of the two. ``temporal=True`` / ``False`` turns the branch
+on / off (or pass a :class:`~unmask.models.temporal.TemporalClassifier`); by default it runs when the shipped
+temporal model's card says so (``status.default``, with why and the figures).
 
 Crowds: in a video frame the ``max_faces`` largest faces are scored (default 20: the cost of a frame grows with
 its faces, times every sampled frame); in a still, every face found, unless ``max_still_faces`` caps it too. The
@@ -183,9 +183,15 @@ class Scanner:
         self.max_still_faces = max_still_faces
         self.min_score_face = min_score_face
         self.min_track_frames = min_track_frames
+        # The thresholds in force: the card's (a video's own where the card has one), or the one passed in for all.
         self.threshold = self.classifier.threshold if threshold is None else float(threshold)
+        self.video_threshold = self.classifier.video_threshold if threshold is None else float(threshold)
         self.contract = self.classifier.card.contract
         self.transform = transform
+
+    def threshold_for(self, kind: str | None) -> float:
+        """The threshold a scan of ``kind`` (``video``, ``image``, ``array``) is decided at."""
+        return self.video_threshold if kind == "video" else self.threshold
 
     @property
     def burst(self) -> Burst | None:
@@ -232,6 +238,7 @@ class Scanner:
         tally = _Tally()
         try:
             info = self._describe(source, result)
+            result.threshold = self.threshold_for(result.kind)
             self._score_frames(source, info, result, tally, on_frame, progress)
             self._decide(result, tally)
         except Exception as err:  # noqa: BLE001 - any failure on one input becomes its error verdict
@@ -346,8 +353,8 @@ class Scanner:
         readings = self._read_lips(hearing, window_tracks, tracks, tally)
         for track in tracks.values():
             track.usable = len(track.frames) >= needed
-            self._cues(track, sequences.get(track.id, []), video, tally)
-            track.cues["speech"] = self._speech_cue(video, hearing, readings.get(track.id))
+            self._cues(track, sequences.get(track.id, []), video, result.threshold, tally)
+            track.cues["speech"] = self._speech_cue(video, hearing, readings.get(track.id), result.threshold)
         result.faces = sorted(tracks.values(), key=lambda track: track.id)
         result.unscored = self._unscored(tally, cap, video)
 
@@ -398,8 +405,9 @@ class Scanner:
         tally.speech_s += time.perf_counter() - tick
         return {links[run]: reading for run, reading in readings.items() if run in links}
 
-    def _speech_cue(self, video: bool, hearing: Hearing | None, reading: LipReading | None) -> Cue:
-        """The ``speech`` cue of a track: on the verdict's scale where it applied, else why not."""
+    def _speech_cue(self, video: bool, hearing: Hearing | None, reading: LipReading | None, threshold: float) -> Cue:
+        """The ``speech`` cue of a track: on the verdict's scale (``threshold``: the scan's) where it applied, else
+        why not."""
         fused = self.listener is not None and load_calibration().fused
         if not video:
             return Cue(None, False, "a still image: there is no sound to compare the lips with", fused=fused)
@@ -413,13 +421,20 @@ class Scanner:
         if not reading.applied or reading.probability is None:
             return Cue(None, False, reading.reason, fused=fused)
         calibration = load_calibration()
-        score = on_scale(reading.probability, calibration.own_threshold, self.threshold)
+        score = on_scale(reading.probability, calibration.own_threshold, threshold)
         return Cue(score, True, probability=reading.probability, fused=fused, evidence=reading.evidence)
 
-    def _cues(self, track: Track, sequence: list[tuple[AlignedFace, float | None]], video: bool, tally: _Tally) -> None:
+    def _cues(
+        self,
+        track: Track,
+        sequence: list[tuple[AlignedFace, float | None]],
+        video: bool,
+        threshold: float,
+        tally: _Tally,
+    ) -> None:
         """The track's cues: the frame branch's mean score (``blend``) and, for videos, the temporal branch's
-        (``animation``) on the same scale; the track's score is the higher of the two. Where the temporal branch
-        did not run (a still, the branch off, too few frames), ``animation`` says why."""
+        (``animation``) on the same scale (``threshold``: the scan's); the track's score is the higher of the two.
+        Where the temporal branch did not run (a still, the branch off, too few frames), ``animation`` says why."""
         track.cues = {"blend": Cue(score=track.blend_score, applied=True)}
         if not video:
             track.cues["animation"] = Cue(None, False, "a still image: the temporal branch needs a video")
@@ -440,11 +455,11 @@ class Scanner:
         probability = self.temporal.predict(features)
         tally.temporal_s += time.perf_counter() - tick
         track.cues["animation"] = Cue(
-            on_scale(probability, self.temporal.threshold, self.threshold), True, probability=probability
+            on_scale(probability, self.temporal.threshold, threshold), True, probability=probability
         )
 
     def _decide(self, result: ScanResult, tally: _Tally) -> None:
-        verdict, score, deciding = decide(result.faces, self.threshold)
+        verdict, score, deciding = decide(result.faces, result.threshold)
         result.verdict, result.score = verdict, score
         result.decided_by = deciding.id if deciding is not None else None
         if verdict != "not_applicable":
