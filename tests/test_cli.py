@@ -125,14 +125,16 @@ def test_negative_min_face_is_a_usage_error(capsys, media, tmp_path):
     assert exit_info.value.code == 2 and "must not be negative" in capsys.readouterr().err
 
 
-def test_rerender_share_is_a_share(capsys):
+@pytest.mark.parametrize(("flag", "field", "default"), [("--rerender-share", "rerender_share", "rerender"),
+                                                         ("--low-light", "low_light", "low_light")])  # fmt: skip
+def test_training_shares_are_shares(capsys, flag, field, default):
     from unmask.cli import build_parser
     from unmask.train.config import TrainConfig
 
-    assert build_parser().parse_args(["train", "x", "-o", "y"]).rerender_share == TrainConfig().rerender
-    assert build_parser().parse_args(["train", "x", "-o", "y", "--rerender-share", "0.2"]).rerender_share == 0.2
+    assert getattr(build_parser().parse_args(["train", "x", "-o", "y"]), field) == getattr(TrainConfig(), default)
+    assert getattr(build_parser().parse_args(["train", "x", "-o", "y", flag, "0.2"]), field) == 0.2
     with pytest.raises(SystemExit) as exit_info:
-        main(["train", "x", "-o", "y", "--rerender-share", "1.5"])
+        main(["train", "x", "-o", "y", flag, "1.5"])
     assert exit_info.value.code == 2 and "between 0 and 1" in capsys.readouterr().err
 
 

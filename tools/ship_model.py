@@ -52,6 +52,8 @@ def describe_forgeries(config: dict) -> str:
     rerender = config.get("rerender", 0.0)
     if rerender:
         kinds += f" and, for {rerender:.0%} of them, the whole crop re-rendered (no blend boundary)"
+    if config.get("low_light"):
+        kinds += f"; {config['low_light']:.0%} of the real faces darkened first (the pair shares the dim scene)"
     return kinds
 
 
@@ -66,6 +68,8 @@ def training_command(config: dict, run: Path) -> str:
             command += f" --decoder-cache {config['decoder_cache']}"
     if config.get("history", "independent") != "independent":
         command += f" --history {config['history']}"
+    if config.get("low_light"):
+        command += f" --low-light {config['low_light']:g}"
     return command
 
 

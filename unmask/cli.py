@@ -907,6 +907,14 @@ def _add_train(commands: Commands) -> None:
         help="laundering: one history per pair applied to both halves (paired) or drawn per image "
         "(independent, unmask-blend 1.0.0's); default %(default)s",
     )
+    train.add_argument(
+        "--low-light",
+        type=_share,
+        default=defaults.low_light,
+        metavar="SHARE",
+        help="share of real crops darkened before their forgery is made, both halves sharing the dim scene "
+        "(%(default)s)",
+    )
     train.add_argument("--seed", type=int, default=defaults.seed, help="(%(default)s)")
     train.add_argument("--device", default=defaults.device, help="cpu, cuda, or auto (%(default)s)")
     train.add_argument("--threads", type=int, default=defaults.threads, help="CPU threads, 0 = torch's default")
@@ -927,6 +935,7 @@ def _run_train(args: argparse.Namespace) -> Outcome:
         decoder=args.decoder,
         decoder_cache=args.decoder_cache,
         history=args.history,
+        low_light=args.low_light,
         seed=args.seed,
         device=args.device,
         threads=args.threads,

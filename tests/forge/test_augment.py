@@ -48,3 +48,16 @@ def test_post_augment_launders_with_the_shared_operations(monkeypatch):
     for seed in range(40):
         post_augment(scene(), np.random.default_rng(seed))
     assert set(called) == {"scale", "blur", "noise", "jpeg"}
+
+
+def test_low_light_darkens_and_flattens_without_moving_anything(astronaut_face):
+    from unmask.forge import low_light
+
+    image, _ = astronaut_face
+    for seed in range(5):
+        dim = low_light(image, np.random.default_rng(seed))
+        assert dim.shape == image.shape and dim.dtype == np.uint8
+        assert dim.mean() < 0.8 * image.mean() and dim.std() < image.std()
+        # The same pixels where they were: the dim image still follows the bright one's pattern.
+        assert np.corrcoef(dim.mean(axis=2).ravel(), image.mean(axis=2).ravel())[0, 1] > 0.9
+    assert np.array_equal(low_light(image, np.random.default_rng(3)), low_light(image, np.random.default_rng(3)))

@@ -35,6 +35,18 @@ def test_whole_rerenders_are_fakes_with_no_boundary_to_find(crops):
     assert not torch.equal(images[0], images[1])
 
 
+def test_a_dim_pair_shares_its_scene_and_no_dimming_leaves_the_draws_as_they_were(crops):
+    images, _, _ = make_pairs(crops, np.random.default_rng(0), None, augment=False, dim=1.0)
+    bright, _, _ = make_pairs(crops, np.random.default_rng(0), None, augment=False)
+    real, fake, original = images[0], images[1], bright[0]
+    assert float(real.mean()) < 0.8 * float(original.mean())  # the real half is the dimmed crop
+    # The forgery was made from it: away from the face (a corner of the crop) the two halves are the same pixels.
+    assert torch.equal(real[:, :24, :24], fake[:, :24, :24]) and not torch.equal(real, fake)
+    again, _, _ = make_pairs(crops, np.random.default_rng(0), None, dim=0.0)
+    before, _, _ = make_pairs(crops, np.random.default_rng(0), None)
+    assert torch.equal(again, before)
+
+
 def test_two_training_steps_give_a_finite_falling_loss(crops):
     torch.manual_seed(0)
     model = Detector(pretrained=True)

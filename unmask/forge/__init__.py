@@ -18,7 +18,7 @@ from unmask.forge.animate import (
     write_clip_sheet,
     write_side_by_side,
 )
-from unmask.forge.augment import post_augment
+from unmask.forge.augment import low_light, post_augment
 from unmask.forge.blend import Forgery, Reconstructor
 from unmask.forge.forgeries import (
     KINDS,
@@ -37,6 +37,7 @@ __all__ = [
     "Forgery",
     "Reconstructor",
     "lipsync_clip",
+    "low_light",
     "make_clip_forgery",
     "make_forgery",
     "mesh_warp",

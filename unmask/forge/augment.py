@@ -2,7 +2,8 @@
 colour are no cue to the label: JPEG at quality 40-100, down- and up-scaling, blur, sensor noise, colour shifts
 and mirroring. A forgery's mask (or boundary map) goes through the same geometric change as its image. The
 laundering itself is :mod:`unmask.media.launder`'s, which the robustness ladder also calls; here its parameters
-are drawn."""
+are drawn. :func:`low_light` is a scene, not a history: a real crop darkened before its forgery is made, so that
+both halves share it and the blend is made in the dark."""
 
 from __future__ import annotations
 
@@ -36,3 +37,14 @@ def post_augment(
         image = launder.jpeg(image, int(rng.integers(40, 101)))
     image = np.ascontiguousarray(image)
     return image, None if target is None else np.ascontiguousarray(target)
+
+
+def low_light(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A real RGB uint8 crop as if filmed in dim light: midtones pulled down (gamma 1.4-2.6), the level lowered
+    (gain 0.45-0.9), the contrast flattened towards the mean (0.6-0.9) and a slight colour cast (each channel
+    0.92-1.08). Geometry is untouched, so the crop's landmarks still hold."""
+    gamma, gain, contrast = rng.uniform(1.4, 2.6), rng.uniform(0.45, 0.9), rng.uniform(0.6, 0.9)
+    cast = rng.uniform(0.92, 1.08, size=3).astype(np.float32)
+    out = (image.astype(np.float32) / 255) ** gamma * gain
+    out = out.mean() + (out - out.mean()) * contrast
+    return np.clip(np.rint(out * cast * 255), 0, 255).astype(np.uint8)

@@ -29,6 +29,7 @@ class TrainConfig:
     decoder: str | None = None
     decoder_cache: str | None = None  # where its reconstructions are cached (default RUN/decoder-cache)
     history: str = "independent"  # "paired": one laundering history per pair, applied to both halves
+    low_light: float = 0.0  # share of real crops darkened before their pair is made (both halves share the scene)
     seed: int = 0
     checkpoint_every: int = 200
     validate_every: int = 400

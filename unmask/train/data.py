@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import torch
 
-from unmask.forge import Reconstructor, make_forgery, post_augment
+from unmask.forge import Reconstructor, low_light, make_forgery, post_augment
 from unmask.forge.history import apply_history, draw_history
 from unmask.forge.sources import Crop
 
@@ -20,16 +20,20 @@ def make_pairs(
     augment: bool = True,
     weights: dict[str, float] | None = None,
     paired: bool = False,
+    dim: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Images (2N x 3 x H x W, 0..255), labels (2N: real 0, fake 1) and boundary targets (2N x 1 x H/8 x W/8):
     each crop, then a forgery of it (kinds drawn by ``weights``, as :func:`~unmask.forge.make_forgery` does).
+    A share ``dim`` of the crops is first darkened (:func:`~unmask.forge.low_light`): the real half and the
+    forgery made from it share the dim scene (with ``dim`` 0 nothing is drawn for it: the draws stay as before).
     With ``augment``, both are laundered: alike (one history per pair) when ``paired``, else each on its own."""
     images, labels, targets = [], [], []
     for crop in crops:
-        forgery = make_forgery(crop.image, crop.landmarks, rng, reconstruct, weights)
+        real = low_light(crop.image, rng) if dim and rng.random() < dim else crop.image
+        forgery = make_forgery(real, crop.landmarks, rng, reconstruct, weights)
         history = draw_history(rng) if augment and paired else None
         for image, boundary, label in (
-            (crop.image, np.zeros(crop.image.shape[:2], np.float32), 0.0),
+            (real, np.zeros(real.shape[:2], np.float32), 0.0),
             (forgery.image, forgery.boundary(), 1.0),
         ):
             if history is not None:

@@ -106,6 +106,7 @@ def validation_pairs(
             reconstruct,
             weights=weights_with(config.rerender),
             paired=config.history == "paired",
+            dim=config.low_light,
         )
         yield images, labels
 
@@ -145,6 +146,8 @@ def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print
     """Run (or resume) a whole training run in ``run_dir`` and return the contents of its ``train.json``."""
     if config.history not in HISTORIES:
         raise ValueError(f"history must be one of {', '.join(HISTORIES)}, not {config.history!r}")
+    if not 0 <= config.low_light <= 1:
+        raise ValueError(f"the low-light share must be between 0 and 1, got {config.low_light}")
     run_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(config.seed)
     device = pick_device(config.device)
@@ -192,7 +195,9 @@ def train(config: TrainConfig, run_dir: Path, log: Callable[[str], None] = print
     while step < config.steps:
         rng = np.random.default_rng([config.seed, 3, step])
         picks = rng.integers(0, len(train_crops), size=half)
-        batch = make_pairs([train_crops[i] for i in picks], rng, reconstruct, weights=weights, paired=paired)
+        batch = make_pairs(
+            [train_crops[i] for i in picks], rng, reconstruct, weights=weights, paired=paired, dim=config.low_light
+        )
         losses = loss_of(model, batch, config, device)
         optimiser.zero_grad()
         losses["loss"].backward()
