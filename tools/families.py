@@ -2,7 +2,7 @@
 against the same real files, for every detector in one or more `unmask eval` folders (their scores.jsonl).
 
     python tools/families.py runs/blend-v1/dev-eval runs/blend-v2/dev-eval [--threshold NAME=T ...]
-        [--video-threshold NAME=T ...] [--json OUT] [--bootstrap 2000]
+        [--video-threshold NAME=T ...] [--json OUT] [--plot OUT.png] [--bootstrap 2000]
 
 The families are those of :mod:`unmask.evaluate.families`. For each: AUC, the share of fakes caught at 1%
 and at 5% false alarms (per file, on that family's reals), and, where a threshold is given (the detector's
@@ -29,6 +29,16 @@ def named_values(items: list[str]) -> dict[str, float]:
     return out
 
 
+def _for(values: dict[str, float], named: dict) -> dict[str, float]:
+    """Each run's value: given by its full name (folder:detector) or by the detector's name alone."""
+    out = {}
+    for name, (_, detector) in named.items():
+        value = values.get(name, values.get(detector))
+        if value is not None:
+            out[name] = value
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="+", type=Path, help="unmask eval output folders")
@@ -36,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--video-threshold", action="append", default=[], metavar="NAME=T", help="a detector's video threshold"
     )
+    parser.add_argument("--plot", type=Path, help="also draw each family's ROC curves (a PNG) here")
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N", help="AUC differences from the first detector")
     args = parser.parse_args(argv)
@@ -82,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
             table[name]["difference_from_first"] = rows
             for family, row in rows.items():
                 print(f"{name:44s} {family:11s} {row['difference']:+.3f} [{row['low']:+.3f}, {row['high']:+.3f}]")
+    if args.plot:
+        from unmask.evaluate.summary import plot_families
+
+        named = {name: (records, detector) for name, (records, detector) in loaded.items()}
+        plot_families(named, args.plot, _for(thresholds, named), _for(videos, named))
+        print(f"wrote {args.plot}")
     if args.json:
         args.json.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
     return 0

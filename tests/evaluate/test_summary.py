@@ -78,3 +78,34 @@ def test_write_summary_writes_plots_and_a_page(tmp_path):
     lines = robustness_text(ladder).splitlines()
     assert lines[0].split() == ["RUNG", "all", "/", "peer", "all", "/", "unmask", "N/A"]  # no column for 'reals'
     assert lines[2].split() == ["jpeg-30", "-", "0.800", "-"]
+
+
+def test_the_families_plot_draws_each_run_and_marks_its_operating_point(tmp_path, monkeypatch):
+    import unmask.evaluate.summary as summary_module
+
+    def record(key, group, label, score):
+        return {"key": key, "group": group, "label": label, "unmask": {"video": score}}
+
+    records = [
+        record("ffpp/fake/a.mp4", "ffpp", "fake", 0.9),
+        record("animated/x/fake/b.mp4", "animated", "fake", 0.6),
+        record("real_video/r.mp4", "real_video", "real", 0.5),
+        record("ciplab/fake/c.jpg", "ciplab", "fake", 0.8),
+        record("ciplab/real/d.jpg", "ciplab", "real", 0.2),
+    ]
+    marked = []
+    plt = summary_module._plt()
+    real_plot = plt.Axes.plot
+
+    def plot(self, *args, **kwargs):
+        if len(args) == 3 and args[2] == "o":
+            marked.append((args[0][0], args[1][0]))  # (false alarms, fakes caught) at the threshold
+        return real_plot(self, *args, **kwargs)
+
+    monkeypatch.setattr(plt.Axes, "plot", plot)
+    path = summary_module.plot_families(
+        {"ours": (records, "unmask")}, tmp_path / "families.png", {"ours": 0.95}, {"ours": 0.55}
+    )
+    assert path.stat().st_size > 1000
+    # swap and re-rendered at the video threshold (0.55: the fake caught, the real not), composites at 0.95 (none).
+    assert marked == [(0.0, 1.0), (0.0, 1.0), (0.0, 0.0)]

@@ -10,13 +10,14 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from unmask.evaluate.metrics import roc_curve
+from unmask.evaluate.families import FAMILIES, family_scores
+from unmask.evaluate.metrics import roc_auc, roc_curve
 
 Record = dict[str, Any]
 COLOURS = {"real": "#1f77b4", "fake": "#d62728"}
@@ -136,6 +137,43 @@ def _plt():  # noqa: ANN202 - matplotlib's pyplot, imported on first use with a 
 
 def _scored(records: Sequence[Record], detector: str) -> list[Record]:
     return [r for r in records if r.get(detector) and r[detector]["video"] is not None]
+
+
+def plot_families(
+    runs: Mapping[str, tuple[Sequence[Record], str]],
+    path: Path,
+    thresholds: Mapping[str, float] | None = None,
+    video_thresholds: Mapping[str, float] | None = None,
+) -> Path:
+    """One panel per family of fakes (:data:`~unmask.evaluate.families.FAMILIES`): the ROC of each named run
+    (``name -> (records, detector)``, one score per file) with its AUC and, where ``thresholds`` (or, for the
+    video families, ``video_thresholds``) names it, the point it operates at, marked."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(FAMILIES), figsize=(4.2 * len(FAMILIES), 4.2), squeeze=False)
+    for column, (family, (_, kind)) in enumerate(FAMILIES.items()):
+        ax = axes[0][column]
+        counts = ""
+        for name, (records, detector) in runs.items():
+            labels, scores = family_scores(list(records), detector)[family]
+            if not labels.any() or labels.all():
+                continue
+            counts = f"{int(labels.sum())} fakes, {int((labels == 0).sum())} reals"
+            fpr, tpr, _ = roc_curve(labels.astype(bool), scores)
+            (line,) = ax.plot(fpr, tpr, label=f"{name} ({roc_auc(labels, scores):.3f})", linewidth=1.2)
+            at = (video_thresholds or {}).get(name) if kind == "video" else None
+            at = at if at is not None else (thresholds or {}).get(name)
+            if at is not None:
+                caught, alarms = (scores[labels == 1] >= at).mean(), (scores[labels == 0] >= at).mean()
+                ax.plot([alarms], [caught], "o", color=line.get_color(), markersize=6)
+        ax.plot([0, 1], [0, 1], color="#bbb", linewidth=0.8, linestyle="--")
+        ax.set_title(f"{family} ({counts})", fontsize=9)
+        ax.set_xlabel("false alarms (reals called fake)", fontsize=8)
+        ax.set_ylabel("fakes caught", fontsize=8)
+        ax.legend(fontsize=7, loc="lower right", title="AUC; dot: at its threshold", title_fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
 
 
 def plot_roc(records: Sequence[Record], detectors: Sequence[str], path: Path) -> Path:
