@@ -96,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.plot:
         from unmask.evaluate.summary import plot_families
 
-        named = {name: (records, detector) for name, (records, detector) in loaded.items()}
+        named, seen = {}, []
+        for name, (records, detector) in loaded.items():
+            scores = {r["key"]: r[detector]["video"] for r in records}
+            if scores not in seen:  # a peer scored alike in every folder is drawn once
+                named[name] = (records, detector)
+                seen.append(scores)
         plot_families(named, args.plot, _for(thresholds, named), _for(videos, named))
         print(f"wrote {args.plot}")
     if args.json:
