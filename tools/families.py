@@ -29,14 +29,15 @@ def named_values(items: list[str]) -> dict[str, float]:
     return out
 
 
+def value_for(values: dict[str, float], name: str, detector: str) -> float | None:
+    """A run's value: given by its full name (folder:detector) or by the detector's name alone."""
+    return values.get(name, values.get(detector))
+
+
 def _for(values: dict[str, float], named: dict) -> dict[str, float]:
-    """Each run's value: given by its full name (folder:detector) or by the detector's name alone."""
-    out = {}
-    for name, (_, detector) in named.items():
-        value = values.get(name, values.get(detector))
-        if value is not None:
-            out[name] = value
-    return out
+    """Each named run's value, where one is given."""
+    found = {name: value_for(values, name, detector) for name, (_, detector) in named.items()}
+    return {name: value for name, value in found.items() if value is not None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,10 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         for detector in detectors:
             name = f"{folder.name if folder.name != 'dev-eval' else folder.parent.name}:{detector}"
             table[name] = family_metrics(
-                records,
-                detector,
-                thresholds.get(name, thresholds.get(detector)),
-                videos.get(name, videos.get(detector)),
+                records, detector, value_for(thresholds, name, detector), value_for(videos, name, detector)
             )
             loaded[name] = (records, detector)
     header = ("detector", "family", "fakes", "reals", "AUC", "TPR@1%", "TPR@5%")
