@@ -175,8 +175,9 @@ class Cluster:
         # Results gathered by the client's event loop, in batches: no round trip from this thread per result.
         for future, result in as_completed(list(pending), with_results=True, raise_errors=False):
             item = pending.pop(future)
+            failed = future.status == "error"  # read before release(): a released future's status moves on
             future.release()
-            if future.status == "error":  # the result is the task's exc_info (type, exception, traceback)
+            if failed:  # the result is the task's exc_info (type, exception, traceback)
                 error = result[1] if isinstance(result, tuple) else result
                 yield item, ClusterError(one_line(error, 300))
             else:
