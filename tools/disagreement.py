@@ -13,15 +13,16 @@ low (< 0.3).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from unmask.errors import UnmaskError
 from unmask.evaluate.families import FAMILIES, kind_of
 from unmask.evaluate.metrics import roc_auc
+from unmask.evaluate.summary import SCORES_FILE, read_scores
 
 
 def ranks(values: np.ndarray) -> np.ndarray:
@@ -56,11 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--a", default="unmask", help="first detector (default unmask)")
     parser.add_argument("--b", default="mesonet", help="second detector (default mesonet)")
     args = parser.parse_args(argv)
-    path = args.folder / "scores.jsonl"
-    if not path.is_file():
-        print(f"{args.folder}: no scores.jsonl (not an unmask eval folder)", file=sys.stderr)
+    try:
+        records = read_scores(args.folder)
+    except UnmaskError as err:
+        print(err, file=sys.stderr)
         return 2
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    path = args.folder / SCORES_FILE
     if not records or args.a not in records[0] or args.b not in records[0]:
         print(f"{path}: needs scores of both {args.a} and {args.b}", file=sys.stderr)
         return 2

@@ -17,7 +17,9 @@ import json
 import sys
 from pathlib import Path
 
+from unmask.errors import UnmaskError
 from unmask.evaluate.families import auc_difference, family_metrics
+from unmask.evaluate.summary import read_scores
 
 
 def named_values(items: list[str]) -> dict[str, float]:
@@ -55,11 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     table = {}
     loaded = {}
     for folder in args.folders:
-        path = folder / "scores.jsonl"
-        if not path.is_file():
-            print(f"{folder}: no scores.jsonl (not an unmask eval folder)", file=sys.stderr)
+        try:
+            records = read_scores(folder)
+        except UnmaskError as err:
+            print(err, file=sys.stderr)
             return 2
-        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         detectors = [key for key in records[0] if isinstance(records[0][key], dict) and "video" in records[0][key]]
         for detector in detectors:
             name = f"{folder.name if folder.name != 'dev-eval' else folder.parent.name}:{detector}"

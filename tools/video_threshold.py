@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import shlex
 import sys
 from collections import Counter
@@ -25,21 +24,16 @@ from pathlib import Path
 
 import numpy as np
 
+from unmask.errors import UnmaskError
 from unmask.evaluate.datasets import Item
 from unmask.evaluate.families import family_metrics, kind_of
 from unmask.evaluate.metrics import threshold_at_fpr
 from unmask.evaluate.run import evaluate
+from unmask.evaluate.summary import read_scores
 from unmask.models import FakeClassifier, Threshold, load_card
 from unmask.verdict import Scanner
 
 MAX_FPR = 0.02
-
-
-def read_records(folder: Path) -> list[dict]:
-    path = folder / "scores.jsonl"
-    if not path.is_file():
-        raise SystemExit(f"{folder}: no scores.jsonl (not an unmask eval folder)")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def real_video_scores(records: list[dict]) -> list[float]:
@@ -70,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     card = load_card(args.card)
-    records = read_records(args.eval)
+    try:
+        records = read_scores(args.eval)
+    except UnmaskError as err:
+        print(err, file=sys.stderr)
+        return 2
     made_with = {r.get("protocol", {}).get("model", {}).get("sha256") for r in records}
     if made_with != {card.sha256}:
         print(f"{args.eval} was not scored by {card.name} {card.version} (sha256 {card.sha256[:12]})", file=sys.stderr)

@@ -109,3 +109,18 @@ def test_the_families_plot_draws_each_run_and_marks_its_operating_point(tmp_path
     assert path.stat().st_size > 1000
     # swap and re-rendered at the video threshold (0.55: the fake caught, the real not), composites at 0.95 (none).
     assert marked == [(0.0, 1.0), (0.0, 1.0), (0.0, 0.0)]
+
+
+def test_an_eval_folders_scores_are_read_back_and_a_folder_without_them_is_one_line(tmp_path):
+    import json
+
+    import pytest
+
+    from unmask.errors import UnmaskError
+    from unmask.evaluate.summary import SCORES_FILE, read_scores
+
+    rows = [{"key": "a.mp4", "label": "real"}, {"key": "b.jpg", "label": "fake"}]
+    (tmp_path / SCORES_FILE).write_text("".join(json.dumps(row) + "\n" for row in rows) + "\n")
+    assert read_scores(tmp_path) == rows
+    with pytest.raises(UnmaskError, match=r"no scores.jsonl \(not an unmask eval folder\)$"):
+        read_scores(tmp_path / "elsewhere")

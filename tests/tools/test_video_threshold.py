@@ -57,3 +57,8 @@ def test_an_eval_folder_of_another_model_is_refused(tool, tmp_path, capsys):
     dev = eval_folder(tmp_path / "dev-eval", "0" * 64)
     assert tool.main(["--eval", str(dev), "--out", str(tmp_path / "scored")]) == 2
     assert "was not scored by" in capsys.readouterr().err
+
+
+def test_a_folder_that_is_not_an_eval_folder_is_one_line(tool, tmp_path, capsys):
+    assert tool.main(["--eval", str(tmp_path / "nothing"), "--out", str(tmp_path / "scored")]) == 2
+    assert capsys.readouterr().err.strip().endswith("no scores.jsonl (not an unmask eval folder)")

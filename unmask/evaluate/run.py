@@ -43,11 +43,11 @@ from unmask.evaluate.metrics import (
     tpr_at_fpr,
 )
 from unmask.evaluate.robustness import LADDER, Laundering, scratch_dir
+from unmask.evaluate.summary import SCORES_FILE
 from unmask.media import Frame
 from unmask.verdict import FaceScore, Scanner
 from unmask.verdict.batch import InProcess, Runner
 
-SCORES_FILE = "scores.jsonl"
 BLEND, ANIMATION = "unmask:blend", "unmask:animation"
 """Each branch of unmask measured on its own (the frame branch's track means; the temporal branch's
 probability), beside ``unmask`` (the fused score), when a temporal model is loaded."""

@@ -10,18 +10,30 @@ from __future__ import annotations
 import html
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from unmask.errors import UnmaskError
 from unmask.evaluate.families import FAMILIES, family_scores
 from unmask.evaluate.metrics import roc_auc, roc_curve
 
 Record = dict[str, Any]
+SCORES_FILE = "scores.jsonl"
 COLOURS = {"real": "#1f77b4", "fake": "#d62728"}
 GROUP_WIDTH = 44  # long method names (a CSV's free-text column) are cut in the table; metrics.json has them whole
+
+
+def read_scores(folder: str | os.PathLike[str]) -> list[Record]:
+    """The per-file records of an ``unmask eval`` output folder (its ``scores.jsonl``); an
+    :class:`~unmask.errors.UnmaskError` in one line when the folder has none."""
+    path = Path(folder) / SCORES_FILE
+    if not path.is_file():
+        raise UnmaskError(f"{folder}: no {SCORES_FILE} (not an unmask eval folder)")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _number(value: float | None, digits: int = 3) -> str:
