@@ -314,6 +314,15 @@ def _room(image: np.ndarray, rng: np.random.Generator, background: np.ndarray | 
     return cv2.GaussianBlur(room, (0, 0), rng.uniform(0.5, 3.0))
 
 
+def _mount(picture: np.ndarray, border: int, colour: np.ndarray) -> np.ndarray:
+    """``picture`` on its medium (float32): a ``border`` of ``colour`` around it (paper margin, screen bezel)."""
+    height, width = picture.shape[:2]
+    medium = np.empty((height + 2 * border, width + 2 * border, 3), np.float32)
+    medium[:] = colour
+    medium[border : border + height, border : border + width] = picture
+    return medium
+
+
 def simulate_print(
     image: np.ndarray,
     box: np.ndarray,
@@ -329,9 +338,7 @@ def simulate_print(
     height, width = image.shape[:2]
     margin = int(rng.uniform(0.02, 0.12) * max(height, width))
     paper = np.clip(rng.uniform(215, 250) * rng.uniform(0.95, 1.03, 3), 0, 255)
-    medium = np.empty((height + 2 * margin, width + 2 * margin, 3), np.float32)
-    medium[:] = paper
-    medium[margin : margin + height, margin : margin + width] = picture
+    medium = _mount(picture, margin, paper)
     room = _room(image, rng, background)
     frame, mask, quad, new_box = _place(
         medium, (margin, margin, margin + width, margin + height), image.shape, box, rng, room, False, close
@@ -366,9 +373,7 @@ def _screen(
     scale = shown.shape[1] / width, shown.shape[0] / height
     bezel = int(rng.uniform(0.02, 0.1) * max(shown.shape[:2]))
     colour = rng.uniform(5, 60) * np.ones(3)
-    medium = np.empty((shown.shape[0] + 2 * bezel, shown.shape[1] + 2 * bezel, 3), np.float32)
-    medium[:] = colour
-    medium[bezel : bezel + shown.shape[0], bezel : bezel + shown.shape[1]] = shown
+    medium = _mount(shown, bezel, colour)
     room = _room(image, rng, background)
     inner = (bezel, bezel, bezel + shown.shape[1], bezel + shown.shape[0])
     scaled_box = box * np.array([scale[0], scale[1], scale[0], scale[1]], np.float32)
