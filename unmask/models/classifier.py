@@ -27,10 +27,6 @@ class FakeClassifier:
     def threshold(self) -> float:
         return self.card.threshold
 
-    @property
-    def video_threshold(self) -> float:
-        return self.card.video_threshold
-
     def predict(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fake probabilities (N, float32) and boundary maps (N x S/8 x S/8) of N aligned crops."""
         crops = np.asarray(crops)

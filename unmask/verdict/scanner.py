@@ -183,15 +183,18 @@ class Scanner:
         self.max_still_faces = max_still_faces
         self.min_score_face = min_score_face
         self.min_track_frames = min_track_frames
-        # The thresholds in force: the card's (a video's own where the card has one), or the one passed in for all.
-        self.threshold = self.classifier.threshold if threshold is None else float(threshold)
-        self.video_threshold = self.classifier.video_threshold if threshold is None else float(threshold)
+        # The thresholds in force: the one passed in for every scan, else the card's for the scan's kind.
+        self.given_threshold = None if threshold is None else float(threshold)
+        self.threshold = self.threshold_for("image")
+        self.video_threshold = self.threshold_for("video")
         self.contract = self.classifier.card.contract
         self.transform = transform
 
     def threshold_for(self, kind: str | None) -> float:
         """The threshold a scan of ``kind`` (``video``, ``image``, ``array``) is decided at."""
-        return self.video_threshold if kind == "video" else self.threshold
+        if self.given_threshold is not None:
+            return self.given_threshold
+        return self.classifier.card.threshold_for(kind)
 
     @property
     def burst(self) -> Burst | None:
