@@ -162,11 +162,12 @@ def plot_families(
     video families, ``video_thresholds``) names it, the point it operates at, marked."""
     plt = _plt()
     fig, axes = plt.subplots(1, len(FAMILIES), figsize=(4.2 * len(FAMILIES), 4.2), squeeze=False)
+    scored = {name: family_scores(list(records), detector) for name, (records, detector) in runs.items()}
     for column, (family, (_, kind)) in enumerate(FAMILIES.items()):
         ax = axes[0][column]
         counts = ""
-        for name, (records, detector) in runs.items():
-            labels, scores = family_scores(list(records), detector)[family]
+        for name, families in scored.items():
+            labels, scores = families[family]
             if not labels.any() or labels.all():
                 continue
             counts = f"{int(labels.sum())} fakes, {int((labels == 0).sum())} reals"
